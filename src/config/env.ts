@@ -1,0 +1,250 @@
+/**
+ * The one place where environment variables are read and validated (GUIDE §2).
+ * `loadConfig()` either returns a fully typed `Config` or throws a `ConfigError` whose
+ * message is a single line naming the offending variable and what was expected.
+ */
+import path from 'node:path';
+import { z } from 'zod';
+import { ConfigError } from '../errors.js';
+
+export const DEFAULTS = {
+  REDIS_URL: 'redis://127.0.0.1:6379',
+  OLLAMA_HOST: 'http://127.0.0.1:11434',
+  OLLAMA_MODEL: 'llama3.2-vision',
+  EMBEDDING_MODEL: 'Xenova/clip-vit-base-patch16',
+  DATA_DIR: './data',
+  DISCORD_API_URL: 'https://discord.com/api',
+  SLACK_API_URL: 'https://slack.com/api/',
+} as const;
+
+/** Variables whose values are credentials: never echoed in errors or logs. */
+export const SECRET_VARIABLES = [
+  'DISCORD_TOKEN',
+  'SLACK_BOT_TOKEN',
+  'SLACK_APP_TOKEN',
+  'SLACK_SIGNING_SECRET',
+] as const;
+
+const emptyToUndefined = (v: unknown) => (typeof v === 'string' && v.trim() === '' ? undefined : v);
+
+const httpUrl = (what: string) =>
+  z.string().refine((s) => {
+    try {
+      const u = new URL(s);
+      return u.protocol === 'http:' || u.protocol === 'https:';
+    } catch {
+      return false;
+    }
+  }, `must be an http(s) URL${what}`);
+
+const redisUrl = z.string().refine((s) => {
+  try {
+    const u = new URL(s);
+    return (u.protocol === 'redis:' || u.protocol === 'rediss:') && u.hostname !== '';
+  } catch {
+    return false;
+  }
+}, 'must be a redis:// or rediss:// URL, e.g. redis://127.0.0.1:6379');
+
+const bool = z
+  .enum(['true', 'false', '1', '0', 'yes', 'no'], { message: 'must be true or false' })
+  .transform((v) => v === 'true' || v === '1' || v === 'yes');
+
+const int = (min: number, max: number) =>
+  z
+    .string()
+    .regex(/^\d+$/, `must be a whole number from ${min} to ${max}`)
+    .transform(Number)
+    .pipe(z.number().int().min(min, `must be at least ${min}`).max(max, `must be at most ${max}`));
+
+const idList = z
+  .string()
+  .transform((s) => s.split(',').map((x) => x.trim()).filter(Boolean))
+  .pipe(z.array(z.string().regex(/^[A-Za-z0-9_-]+$/, 'must be a comma-separated list of ids')));
+
+const opt = <T extends z.ZodTypeAny>(schema: T) => z.preprocess(emptyToUndefined, schema.optional());
+
+/** Raw environment schema: one entry per variable, documented in `.env.example`. */
+export const envSchema = z.object({
+  REDIS_URL: opt(redisUrl),
+  REDIS_PREFIX: opt(z.string().regex(/^[A-Za-z0-9:_-]+$/, 'must be letters, digits, ":", "_" or "-"')),
+  OLLAMA_HOST: opt(
+    z.string().refine(
+      (s) =>
+        s.split(',').every((h) => {
+          try {
+            const u = new URL(h.trim());
+            return u.protocol === 'http:' || u.protocol === 'https:';
+          } catch {
+            return false;
+          }
+        }),
+      'must be an http(s) URL, or several separated by commas',
+    ),
+  ),
+  OLLAMA_MODEL: opt(z.string().min(1)),
+  OLLAMA_AUTO_PULL: opt(bool),
+  OLLAMA_CONCURRENCY: opt(int(1, 64)),
+  OLLAMA_TIMEOUT_MS: opt(int(1000, 3_600_000)),
+  OLLAMA_IDLE_TIMEOUT_MS: opt(int(500, 600_000)),
+  EMBEDDING_MODEL: opt(z.string().min(1)),
+  DATA_DIR: opt(z.string().min(1)),
+  DISCORD_TOKEN: opt(z.string().min(10, 'looks too short to be a bot token')),
+  DISCORD_APPLICATION_ID: opt(z.string().regex(/^\d{5,25}$/, 'must be a numeric application id (snowflake)')),
+  DISCORD_API_URL: opt(httpUrl(', e.g. https://discord.com/api')),
+  DISCORD_ALLOW_DMS: opt(bool),
+  DISCORD_GUILD_IDS: opt(idList),
+  DISCORD_CHANNEL_IDS: opt(idList),
+  SLACK_BOT_TOKEN: opt(z.string().startsWith('xoxb-', 'must be a bot token starting with xoxb-')),
+  SLACK_APP_TOKEN: opt(z.string().startsWith('xapp-', 'must be an app-level token starting with xapp-')),
+  SLACK_SIGNING_SECRET: opt(z.string().min(8, 'looks too short to be a signing secret')),
+  SLACK_API_URL: opt(httpUrl(', e.g. https://slack.com/api/')),
+  SLACK_PORT: opt(int(1, 65535)),
+  SLACK_CHANNEL_IDS: opt(idList),
+  SLACK_NATIVE_STREAMING: opt(bool),
+  WORKER_CONCURRENCY: opt(int(1, 256)),
+  RATE_LIMIT_USER_PER_MINUTE: opt(int(1, 10_000)),
+  RATE_LIMIT_CHANNEL_PER_MINUTE: opt(int(1, 100_000)),
+  QUEUE_MAX_WAITING: opt(int(1, 1_000_000)),
+  THREAD_MEMORY_TURNS: opt(int(1, 100)),
+  THREAD_MEMORY_TTL_DAYS: opt(int(1, 365)),
+  REPLY_EDIT_INTERVAL_MS: opt(int(100, 60_000)),
+  LOG_LEVEL: opt(z.enum(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent'])),
+});
+
+export type RawEnv = z.infer<typeof envSchema>;
+
+export interface DiscordConfig {
+  token: string;
+  applicationId?: string;
+  apiUrl: string;
+  allowDms: boolean;
+  guildIds: string[];
+  channelIds: string[];
+}
+
+export interface SlackConfig {
+  botToken: string;
+  appToken?: string;
+  signingSecret?: string;
+  /** Socket Mode when an app token is set, else HTTP mode with the signing secret. */
+  mode: 'socket' | 'http';
+  apiUrl: string;
+  port: number;
+  channelIds: string[];
+  nativeStreaming: boolean;
+}
+
+export interface Config {
+  redis: { url: string; /** true when REDIS_URL was set by the user */ explicit: boolean; prefix: string };
+  ollama: {
+    hosts: string[];
+    model: string;
+    autoPull: boolean;
+    concurrency: number;
+    timeoutMs: number;
+    idleTimeoutMs: number;
+  };
+  embedding: { model: string };
+  /** Absolute path of the knowledge base and index directory. */
+  dataDir: string;
+  discord?: DiscordConfig;
+  slack?: SlackConfig;
+  worker: { concurrency: number };
+  limits: {
+    userPerMinute: number;
+    channelPerMinute: number;
+    queueMaxWaiting: number;
+    /** Longest question accepted; longer ones get a clear error. */
+    maxQuestionChars: number;
+  };
+  memory: { turns: number; ttlSeconds: number };
+  reply: { editIntervalMs: number };
+  logLevel: string;
+  /** The raw values of every secret variable that is set, for log redaction. */
+  secrets: string[];
+}
+
+export const MAX_QUESTION_CHARS = 4000;
+
+function describeIssue(issue: z.core.$ZodIssue, env: Record<string, string | undefined>): string {
+  const variable = String(issue.path[0] ?? 'environment');
+  const secret = (SECRET_VARIABLES as readonly string[]).includes(variable);
+  const value = env[variable];
+  const shown = secret || value === undefined ? '' : ` (got ${JSON.stringify(value.length > 60 ? value.slice(0, 60) + '…' : value)})`;
+  return `${variable} ${issue.message}${shown}`;
+}
+
+/** Parse and validate the environment. Throws `ConfigError` with a one-line message. */
+export function loadConfig(env: Record<string, string | undefined> = process.env): Config {
+  const parsed = envSchema.safeParse(env);
+  if (!parsed.success) {
+    const issue = parsed.error.issues[0]!;
+    throw new ConfigError(String(issue.path[0] ?? 'environment'), `Invalid configuration: ${describeIssue(issue, env)}`);
+  }
+  const e = parsed.data;
+
+  let discord: DiscordConfig | undefined;
+  if (e.DISCORD_TOKEN) {
+    discord = {
+      token: e.DISCORD_TOKEN,
+      applicationId: e.DISCORD_APPLICATION_ID,
+      apiUrl: (e.DISCORD_API_URL ?? DEFAULTS.DISCORD_API_URL).replace(/\/+$/, ''),
+      allowDms: e.DISCORD_ALLOW_DMS ?? false,
+      guildIds: e.DISCORD_GUILD_IDS ?? [],
+      channelIds: e.DISCORD_CHANNEL_IDS ?? [],
+    };
+  }
+
+  let slack: SlackConfig | undefined;
+  if (e.SLACK_BOT_TOKEN) {
+    if (!e.SLACK_APP_TOKEN && !e.SLACK_SIGNING_SECRET) {
+      throw new ConfigError(
+        'SLACK_APP_TOKEN',
+        'Invalid configuration: SLACK_APP_TOKEN (Socket Mode) or SLACK_SIGNING_SECRET (HTTP mode) must be set with SLACK_BOT_TOKEN',
+      );
+    }
+    const apiUrl = e.SLACK_API_URL ?? DEFAULTS.SLACK_API_URL;
+    slack = {
+      botToken: e.SLACK_BOT_TOKEN,
+      appToken: e.SLACK_APP_TOKEN,
+      signingSecret: e.SLACK_SIGNING_SECRET,
+      mode: e.SLACK_APP_TOKEN ? 'socket' : 'http',
+      apiUrl: apiUrl.endsWith('/') ? apiUrl : apiUrl + '/',
+      port: e.SLACK_PORT ?? 3000,
+      channelIds: e.SLACK_CHANNEL_IDS ?? [],
+      nativeStreaming: e.SLACK_NATIVE_STREAMING ?? false,
+    };
+  } else if (e.SLACK_APP_TOKEN || e.SLACK_SIGNING_SECRET) {
+    throw new ConfigError('SLACK_BOT_TOKEN', 'Invalid configuration: SLACK_BOT_TOKEN must be set to enable Slack');
+  }
+
+  const secrets = SECRET_VARIABLES.map((k) => e[k]).filter((v): v is string => typeof v === 'string' && v.length > 0);
+
+  return {
+    redis: { url: e.REDIS_URL ?? DEFAULTS.REDIS_URL, explicit: e.REDIS_URL !== undefined, prefix: e.REDIS_PREFIX ?? 'mrag' },
+    ollama: {
+      hosts: (e.OLLAMA_HOST ?? DEFAULTS.OLLAMA_HOST).split(',').map((h) => h.trim().replace(/\/+$/, '')),
+      model: e.OLLAMA_MODEL ?? DEFAULTS.OLLAMA_MODEL,
+      autoPull: e.OLLAMA_AUTO_PULL ?? false,
+      concurrency: e.OLLAMA_CONCURRENCY ?? 1,
+      timeoutMs: e.OLLAMA_TIMEOUT_MS ?? 120_000,
+      idleTimeoutMs: e.OLLAMA_IDLE_TIMEOUT_MS ?? 30_000,
+    },
+    embedding: { model: e.EMBEDDING_MODEL ?? DEFAULTS.EMBEDDING_MODEL },
+    dataDir: path.resolve(e.DATA_DIR ?? DEFAULTS.DATA_DIR),
+    discord,
+    slack,
+    worker: { concurrency: e.WORKER_CONCURRENCY ?? 1 },
+    limits: {
+      userPerMinute: e.RATE_LIMIT_USER_PER_MINUTE ?? 5,
+      channelPerMinute: e.RATE_LIMIT_CHANNEL_PER_MINUTE ?? 30,
+      queueMaxWaiting: e.QUEUE_MAX_WAITING ?? 200,
+      maxQuestionChars: MAX_QUESTION_CHARS,
+    },
+    memory: { turns: e.THREAD_MEMORY_TURNS ?? 10, ttlSeconds: (e.THREAD_MEMORY_TTL_DAYS ?? 7) * 86_400 },
+    reply: { editIntervalMs: e.REPLY_EDIT_INTERVAL_MS ?? 1500 },
+    logLevel: e.LOG_LEVEL ?? 'info',
+    secrets,
+  };
+}
