@@ -7,7 +7,7 @@
  * it finds through `ReplyContext.state` (persisted per job in Redis).
  */
 import type { Logger } from '../log.js';
-import type { Answer } from '../rag/types.js';
+import type { Answer, ChatTurn } from '../rag/types.js';
 import type { AskJob } from './job.js';
 
 export interface Reply {
@@ -40,5 +40,10 @@ export interface PlatformWorkerSide {
   createReply(context: ReplyContext): Reply;
   /** Download a user's attached image (platforms may need auth, e.g. Slack url_private). */
   fetchImage(url: string, maxBytes: number): Promise<Uint8Array>;
+  /**
+   * Earlier turns of a thread the bot has no memory of (e.g. a Slack mention inside an
+   * existing thread reads `conversations.replies`). Used only when thread memory is empty.
+   */
+  fetchHistory?(job: AskJob): Promise<ChatTurn[]>;
   close?(): Promise<void>;
 }
