@@ -87,6 +87,7 @@ export const envSchema = z.object({
   OLLAMA_CONCURRENCY: opt(int(1, 64)),
   OLLAMA_TIMEOUT_MS: opt(int(1000, 3_600_000)),
   OLLAMA_IDLE_TIMEOUT_MS: opt(int(500, 600_000)),
+  OLLAMA_MAX_IMAGES: opt(int(0, 16)),
   EMBEDDING_MODEL: opt(z.string().min(1)),
   DATA_DIR: opt(z.string().min(1)),
   DISCORD_TOKEN: opt(z.string().min(10, 'looks too short to be a bot token')),
@@ -149,6 +150,8 @@ export interface Config {
   /** Absolute path of the knowledge base and index directory. */
   dataDir: string;
   discord?: DiscordConfig;
+    /** Images sent with one request; llama3.2-vision accepts only one, other vision models (gemma3, qwen2.5vl) several. */
+    maxImages: number;
   slack?: SlackConfig;
   worker: { concurrency: number };
   limits: {
@@ -245,6 +248,7 @@ export function loadConfig(env: Record<string, string | undefined> = process.env
     memory: { turns: e.THREAD_MEMORY_TURNS ?? 10, ttlSeconds: (e.THREAD_MEMORY_TTL_DAYS ?? 7) * 86_400 },
     reply: { editIntervalMs: e.REPLY_EDIT_INTERVAL_MS ?? 1500 },
     logLevel: e.LOG_LEVEL ?? 'info',
+      maxImages: e.OLLAMA_MAX_IMAGES ?? 1,
     secrets,
   };
 }
