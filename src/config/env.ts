@@ -145,13 +145,13 @@ export interface Config {
     concurrency: number;
     timeoutMs: number;
     idleTimeoutMs: number;
+    /** Images sent with one request; llama3.2-vision accepts only one, other vision models (gemma3, qwen2.5vl) several. */
+    maxImages: number;
   };
   embedding: { model: string };
   /** Absolute path of the knowledge base and index directory. */
   dataDir: string;
   discord?: DiscordConfig;
-    /** Images sent with one request; llama3.2-vision accepts only one, other vision models (gemma3, qwen2.5vl) several. */
-    maxImages: number;
   slack?: SlackConfig;
   worker: { concurrency: number };
   limits: {
@@ -233,6 +233,7 @@ export function loadConfig(env: Record<string, string | undefined> = process.env
       concurrency: e.OLLAMA_CONCURRENCY ?? 1,
       timeoutMs: e.OLLAMA_TIMEOUT_MS ?? 120_000,
       idleTimeoutMs: e.OLLAMA_IDLE_TIMEOUT_MS ?? 30_000,
+      maxImages: e.OLLAMA_MAX_IMAGES ?? 1,
     },
     embedding: { model: e.EMBEDDING_MODEL ?? DEFAULTS.EMBEDDING_MODEL },
     dataDir: path.resolve(e.DATA_DIR ?? DEFAULTS.DATA_DIR),
@@ -248,7 +249,6 @@ export function loadConfig(env: Record<string, string | undefined> = process.env
     memory: { turns: e.THREAD_MEMORY_TURNS ?? 10, ttlSeconds: (e.THREAD_MEMORY_TTL_DAYS ?? 7) * 86_400 },
     reply: { editIntervalMs: e.REPLY_EDIT_INTERVAL_MS ?? 1500 },
     logLevel: e.LOG_LEVEL ?? 'info',
-      maxImages: e.OLLAMA_MAX_IMAGES ?? 1,
     secrets,
   };
 }
