@@ -104,6 +104,11 @@ export const envSchema = z.object({
   SLACK_CHANNEL_IDS: opt(idList),
   SLACK_NATIVE_STREAMING: opt(bool),
   WORKER_CONCURRENCY: opt(int(1, 256)),
+  WORKER_ATTEMPTS: opt(int(1, 20)),
+  WORKER_BACKOFF_MS: opt(int(10, 600_000)),
+  WORKER_LOCK_MS: opt(int(200, 600_000)),
+  WORKER_STALLED_INTERVAL_MS: opt(int(100, 600_000)),
+  WORKER_SHUTDOWN_TIMEOUT_MS: opt(int(0, 600_000)),
   RATE_LIMIT_USER_PER_MINUTE: opt(int(1, 10_000)),
   RATE_LIMIT_CHANNEL_PER_MINUTE: opt(int(1, 100_000)),
   QUEUE_MAX_WAITING: opt(int(1, 1_000_000)),
@@ -153,7 +158,17 @@ export interface Config {
   dataDir: string;
   discord?: DiscordConfig;
   slack?: SlackConfig;
-  worker: { concurrency: number };
+  worker: {
+    concurrency: number;
+    /** Tries per job (transient failures only are retried), with exponential backoff from backoffMs. */
+    attempts: number;
+    backoffMs: number;
+    /** BullMQ job lock; a worker that dies mid-job loses it after lockMs, and the job is picked up again. */
+    lockMs: number;
+    stalledIntervalMs: number;
+    /** How long SIGTERM/SIGINT waits for in-flight jobs before handing them back to the queue. */
+    shutdownTimeoutMs: number;
+  };
   limits: {
     userPerMinute: number;
     channelPerMinute: number;
@@ -239,7 +254,14 @@ export function loadConfig(env: Record<string, string | undefined> = process.env
     dataDir: path.resolve(e.DATA_DIR ?? DEFAULTS.DATA_DIR),
     discord,
     slack,
-    worker: { concurrency: e.WORKER_CONCURRENCY ?? 1 },
+    worker: {
+      concurrency: e.WORKER_CONCURRENCY ?? 1,
+      attempts: e.WORKER_ATTEMPTS ?? 4,
+      backoffMs: e.WORKER_BACKOFF_MS ?? 2000,
+      lockMs: e.WORKER_LOCK_MS ?? 30_000,
+      stalledIntervalMs: e.WORKER_STALLED_INTERVAL_MS ?? 30_000,
+      shutdownTimeoutMs: e.WORKER_SHUTDOWN_TIMEOUT_MS ?? 20_000,
+    },
     limits: {
       userPerMinute: e.RATE_LIMIT_USER_PER_MINUTE ?? 5,
       channelPerMinute: e.RATE_LIMIT_CHANNEL_PER_MINUTE ?? 30,
