@@ -35,7 +35,9 @@ function cleanQuery(reply: string): string {
     .split('\n')
     .map((l) => l.trim())
     .find((l) => l.length > 0);
-  return truncate((line ?? '').replace(/^(standalone\s+)?(search\s+)?query\s*:\s*/i, '').replace(/^["'`]+|["'`]+$/g, ''), MAX_QUERY_CHARS);
+  const unquote = (t: string) => t.replace(/^["'`]+|["'`]+$/g, '').trim();
+  const unlabel = (t: string) => t.replace(/^(standalone\s+)?(search\s+)?query\s*:\s*/i, '');
+  return truncate(unquote(unlabel(unquote(line ?? ''))), MAX_QUERY_CHARS);
 }
 
 export async function condenseQuestion(
