@@ -1,0 +1,92 @@
+/**
+ * Slack payloads as Slack sends them (Events API callbacks, slash commands), and signed
+ * HTTP delivery for HTTP-mode tests (`v0=` HMAC-SHA256 of `v0:<timestamp>:<body>`).
+ */
+import { createHmac, randomUUID } from 'node:crypto';
+import { stringify } from 'node:querystring';
+import type { SlackStandIn } from './slack-standin.js';
+
+export interface EventFields {
+  channel: string;
+  user: string;
+  text: string;
+  ts: string;
+  thread_ts?: string;
+  channel_type?: 'channel' | 'group' | 'im';
+  subtype?: string;
+  bot_id?: string;
+  files?: Record<string, unknown>[];
+}
+
+export function mentionEvent(f: EventFields): Record<string, unknown> {
+  return { type: 'app_mention', client_msg_id: randomUUID(), event_ts: f.ts, ...f };
+}
+
+export function messageEvent(f: EventFields): Record<string, unknown> {
+  return { type: 'message', client_msg_id: randomUUID(), event_ts: f.ts, channel_type: 'channel', ...f };
+}
+
+/** The `event_callback` body wrapping an event (Socket Mode payload / HTTP body). */
+export function eventCallback(standIn: SlackStandIn, event: Record<string, unknown>, eventId = `Ev${randomUUID().slice(0, 10).toUpperCase()}`): Record<string, unknown> {
+  return {
+    token: 'verification-token-unused',
+    team_id: standIn.teamId,
+    api_app_id: standIn.appId,
+    event,
+    type: 'event_callback',
+    event_id: eventId,
+    event_time: Math.floor(Date.now() / 1000),
+    authorizations: [{ enterprise_id: null, team_id: standIn.teamId, user_id: standIn.botUserId, is_bot: true, is_enterprise_install: false }],
+    is_ext_shared_channel: false,
+    event_context: `4-${randomUUID()}`,
+  };
+}
+
+/** A slash command payload (all values are strings, as Slack sends them). */
+export function slashCommand(standIn: SlackStandIn, f: { channel: string; user: string; text: string; command?: string }): Record<string, string> {
+  const triggerId = `${Date.now()}.${Math.floor(Math.random() * 1e9)}.${randomUUID().slice(0, 8)}`;
+  return {
+    token: 'verification-token-unused',
+    team_id: standIn.teamId,
+    team_domain: 'standin',
+    channel_id: f.channel,
+    channel_name: 'general',
+    user_id: f.user,
+    user_name: 'someone',
+    command: f.command ?? '/ask',
+    text: f.text,
+    api_app_id: standIn.appId,
+    is_enterprise_install: 'false',
+    response_url: `${standIn.baseUrl}/commands/${standIn.teamId}/${randomUUID()}`,
+    trigger_id: triggerId,
+  };
+}
+
+export function slackSignature(secret: string, timestamp: number, body: string): string {
+  return `v0=${createHmac('sha256', secret).update(`v0:${timestamp}:${body}`).digest('hex')}`;
+}
+
+export interface SignedPostOptions {
+  /** Signing secret to sign with (a wrong one makes a bad signature). */
+  secret: string;
+  /** Seconds since epoch; default now. */
+  timestamp?: number;
+  retryNum?: number;
+  form?: boolean;
+}
+
+/** POST a payload to a Bolt HTTP receiver the way Slack does. */
+export async function postSigned(url: string, payload: Record<string, unknown>, options: SignedPostOptions): Promise<Response> {
+  const body = options.form ? stringify(payload as Record<string, string>) : JSON.stringify(payload);
+  const timestamp = options.timestamp ?? Math.floor(Date.now() / 1000);
+  const headers: Record<string, string> = {
+    'content-type': options.form ? 'application/x-www-form-urlencoded' : 'application/json',
+    'x-slack-request-timestamp': String(timestamp),
+    'x-slack-signature': slackSignature(options.secret, timestamp, body),
+  };
+  if (options.retryNum !== undefined) {
+    headers['x-slack-retry-num'] = String(options.retryNum);
+    headers['x-slack-retry-reason'] = 'http_timeout';
+  }
+  return await fetch(url, { method: 'POST', headers, body });
+}
