@@ -1,0 +1,85 @@
+/**
+ * The Discord bot side: one discord.js gateway client that listens for mentions, thread
+ * follow-ups and `/ask`, acknowledges within the platform deadline and enqueues jobs.
+ * Gateway disconnects are handled by the client's own resume/reconnect; jobs in flight
+ * are unaffected because the worker replies over REST.
+ */
+import { Client, Events, GatewayIntentBits, Partials } from 'discord.js';
+import type { DiscordConfig } from '../../config/env.js';
+import { UserFacingError } from '../../errors.js';
+import type { Logger } from '../../log.js';
+import type { AskGateway } from '../../queue/gateway.js';
+import type { RunningAdapter } from '../platform.js';
+import { createInteractionHandler } from './interactions.js';
+import { createMessageHandler, errorText } from './messages.js';
+import { NO_MENTIONS } from './types.js';
+
+export interface DiscordAdapterDeps {
+  config: DiscordConfig;
+  gateway: AskGateway;
+  logger: Logger;
+  /** How long to wait for READY and the guilds before giving up (ms). */
+  readyTimeoutMs?: number;
+}
+
+export interface RunningDiscordAdapter extends RunningAdapter {
+  client: Client<true>;
+}
+
+/**
+ * Guilds, GuildMessages and the privileged MessageContent — no more. DirectMessages (and
+ * the partial DM channel it needs) only when DISCORD_ALLOW_DMS is on.
+ */
+export function intentsFor(config: DiscordConfig): GatewayIntentBits[] {
+  const intents = [GatewayIntentBits.Guilds, GatewayIntentBits.GuildMessages, GatewayIntentBits.MessageContent];
+  return config.allowDms ? [...intents, GatewayIntentBits.DirectMessages] : intents;
+}
+
+export function createDiscordClient(config: DiscordConfig): Client {
+  return new Client({
+    intents: intentsFor(config),
+    partials: config.allowDms ? [Partials.Channel] : [],
+    // discord.js appends /v10 and discovers the gateway from GET /gateway/bot.
+    rest: { api: config.apiUrl },
+    // Default for every message sent through the client; handlers also pass it explicitly.
+    allowedMentions: NO_MENTIONS,
+  });
+}
+
+export async function startDiscordAdapter(deps: DiscordAdapterDeps): Promise<RunningDiscordAdapter> {
+  const { config, gateway, logger } = deps;
+  const client = createDiscordClient(config);
+  // Without an `error` listener, an emitted error would crash the process.
+  client.on(Events.Error, (err) => logger.error({ err: errorText(err) }, 'discord: client error'));
+  client.on(Events.Warn, (message) => logger.warn({ message }, 'discord: client warning'));
+  client.on(Events.ShardDisconnect, (event) => logger.warn({ code: event.code }, 'discord: gateway disconnected'));
+  client.on(Events.ShardResume, (_id, replayed) => logger.info({ replayed }, 'discord: gateway resumed'));
+  client.rest.on('rateLimited', (info) => logger.debug({ method: info.method, retryAfterMs: info.retryAfter }, 'discord: rate limited, waiting'));
+
+  const handlerDeps = { config, gateway, logger, client };
+  client.on(Events.MessageCreate, createMessageHandler(handlerDeps));
+  client.on(Events.InteractionCreate, createInteractionHandler(handlerDeps));
+
+  const timeoutMs = deps.readyTimeoutMs ?? 60_000;
+  let timer: ReturnType<typeof setTimeout> | undefined;
+  const ready = new Promise<Client<true>>((resolve, reject) => {
+    client.once(Events.ClientReady, resolve);
+    timer = setTimeout(() => reject(new UserFacingError('discord_not_ready', `Discord did not become ready within ${timeoutMs / 1000} s.`)), timeoutMs);
+  });
+  try {
+    await client.login(config.token);
+    const readyClient = await ready;
+    logger.info({ user: readyClient.user.tag, guilds: readyClient.guilds.cache.size }, 'discord: adapter ready');
+    if (config.applicationId && readyClient.application.id !== config.applicationId) {
+      logger.warn('discord: DISCORD_APPLICATION_ID does not match the bot token\'s application');
+    }
+    return { client: readyClient, stop: async () => void (await client.destroy()) };
+  } catch (err) {
+    await client.destroy();
+    if (err instanceof UserFacingError) throw err;
+    // discord.js messages do not contain the token; the logger scrubs it anyway.
+    throw new UserFacingError('discord_login_failed', `Discord login failed: ${err instanceof Error ? err.message : String(err)}`, { cause: err });
+  } finally {
+    clearTimeout(timer);
+  }
+}
