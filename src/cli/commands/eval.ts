@@ -1,5 +1,17 @@
+/** `mrag eval <questions.jsonl> [--answers] [--k n] [--json]`: retrieval (and citation) quality. */
 import type { Command } from 'commander';
-import { NotImplementedError } from '../../errors.js';
+import { UserFacingError } from '../../errors.js';
+import { createAnswerer, type RunningAnswerer } from '../../rag/answer/index.js';
+import { formatEvalReport, runEval } from '../../rag/eval/run.js';
+import { loadQuestions } from '../../rag/eval/questions.js';
+import { openKnowledgeBase } from '../../rag/knowledge-base.js';
+import { getCliContext } from '../context.js';
+
+function parseK(value: string): number {
+  const k = Number(value);
+  if (!Number.isInteger(k) || k < 1 || k > 100) throw new UserFacingError('eval_bad_k', '--k must be a whole number from 1 to 100');
+  return k;
+}
 
 export function registerEval(program: Command): void {
   program
@@ -7,7 +19,28 @@ export function registerEval(program: Command): void {
     .description('Measure retrieval (recall@k, MRR) on a questions.jsonl file.')
     .argument('<questions>', 'JSONL file: one question per line with expected source/figure ids')
     .option('--answers', 'also generate answers and score their citations')
-    .action(() => {
-      throw new NotImplementedError('mrag eval');
+    .option('--k <n>', 'cut-off rank for recall and MRR', '5')
+    .option('--json', 'print the report as JSON')
+    .action(async (file: string, opts: { answers?: boolean; k: string; json?: boolean }) => {
+      const { config, logger } = getCliContext();
+      const k = parseK(opts.k);
+      const questions = await loadQuestions(file);
+      const knowledgeBase = await openKnowledgeBase({ config, logger });
+      let answerer: RunningAnswerer | undefined;
+      try {
+        if (opts.answers) answerer = await createAnswerer({ config, logger, knowledgeBase });
+        const report = await runEval({
+          retriever: knowledgeBase,
+          questions,
+          k,
+          answerer,
+          onProgress: opts.json ? undefined : (done, total) => process.stderr.write(`\r${done}/${total} questions`),
+        });
+        if (!opts.json) process.stderr.write('\n');
+        process.stdout.write((opts.json ? JSON.stringify(report, null, 2) : formatEvalReport(report)) + '\n');
+      } finally {
+        await answerer?.close();
+        await knowledgeBase.close();
+      }
     });
 }

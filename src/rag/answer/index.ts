@@ -12,7 +12,7 @@
  */
 import type { Config } from '../../config/env.js';
 import type { Logger } from '../../log.js';
-import { openKnowledgeBase } from '../knowledge-base.js';
+import { openKnowledgeBase, type KnowledgeBase } from '../knowledge-base.js';
 import type { Answerer } from '../types.js';
 import { createOllamaPool } from './ollama-pool.js';
 import { checkOllama, type OllamaCheckReport, type PullProgress } from './ollama-startup.js';
@@ -36,6 +36,8 @@ export interface CreateAnswererDeps {
   /** Progress of a model pull at start-up (OLLAMA_AUTO_PULL=true); logged when absent. */
   onPullProgress?: (progress: PullProgress) => void;
   options?: AnswerPipelineOptions;
+  /** An already open knowledge base to answer from (the caller closes it); opened from config otherwise. */
+  knowledgeBase?: KnowledgeBase;
 }
 
 export async function createAnswerer(deps: CreateAnswererDeps): Promise<RunningAnswerer> {
@@ -47,7 +49,8 @@ export async function createAnswerer(deps: CreateAnswererDeps): Promise<RunningA
     logger,
     onPullProgress: deps.onPullProgress ?? throttledProgressLog(logger),
   });
-  const knowledgeBase = await openKnowledgeBase({ config, logger });
+  const ownsKnowledgeBase = !deps.knowledgeBase;
+  const knowledgeBase = deps.knowledgeBase ?? (await openKnowledgeBase({ config, logger }));
   const pool = createOllamaPool(config, logger);
   const pipeline = createAnswerPipeline({ retriever: knowledgeBase, llm: pool, config, logger, options: deps.options });
   return {
@@ -55,7 +58,7 @@ export async function createAnswerer(deps: CreateAnswererDeps): Promise<RunningA
     answer: (question, options) => pipeline.answer(question, options),
     close: async () => {
       pool.close();
-      await knowledgeBase.close();
+      if (ownsKnowledgeBase) await knowledgeBase.close();
     },
   };
 }
