@@ -185,10 +185,11 @@ export class DiscordStandIn {
   }
 
   /** Deliver an INTERACTION_CREATE for `/ask`; returns the interaction id and token. */
-  sendAsk(options: { question: string; channelId?: string; user?: UserPayload; image?: AttachmentPayload }): { id: string; token: string } {
+  sendAsk(options: { question: string; channelId?: string; user?: UserPayload; image?: AttachmentPayload; createdAt?: number }): { id: string; token: string } {
     const channelId = options.channelId ?? this.channelId;
     const token = `interaction-token-${snowflake()}`;
     const payload = chatInputInteractionPayload({
+      id: snowflake(options.createdAt),
       applicationId: this.applicationId,
       guildId: this.guildId,
       channel: this.model.channels.get(channelId) ?? { id: channelId, type: 0 },

@@ -17,7 +17,7 @@ import { closeRedisConnection, createRedisConnection } from '../../../src/queue/
 import { createThreadMemory } from '../../../src/queue/thread-memory.js';
 import { startAskWorker } from '../../../src/queue/worker.js';
 import type { AnswerFigure } from '../../../src/rag/types.js';
-import { startDiscordStandIn, type RestCall } from '../../platforms/discord-standin.js';
+import { startDiscordStandIn, type DiscordStandIn, type RestCall } from '../../platforms/discord-standin.js';
 import { userPayload, type UserPayload } from '../../platforms/discord-standin-payloads.js';
 import { cleanPrefix, TEST_REDIS_URL, uniquePrefix } from '../../helpers/redis.js';
 import { createStubAnswerer, type StubAnswererOptions } from '../../helpers/stub-answerer.js';
@@ -43,7 +43,7 @@ export function newUser(name = 'user'): UserPayload {
   return userPayload(`100000000000000${userCounter}`, `${name}${userCounter}`);
 }
 
-export async function startDiscordHarness(options: { env?: Record<string, string>; answerer?: StubAnswererOptions } = {}) {
+export async function startDiscordHarness(options: { env?: (standIn: DiscordStandIn) => Record<string, string>; answerer?: StubAnswererOptions } = {}) {
   const standIn = await startDiscordStandIn();
   const config = loadConfig({
     REDIS_URL: TEST_REDIS_URL,
@@ -54,7 +54,7 @@ export async function startDiscordHarness(options: { env?: Record<string, string
     WORKER_CONCURRENCY: '4',
     RATE_LIMIT_USER_PER_MINUTE: '3',
     RATE_LIMIT_CHANNEL_PER_MINUTE: '1000',
-    ...options.env,
+    ...options.env?.(standIn),
   });
   const figures = await makeFigures();
   const answerer = createStubAnswerer({ figures, tokenDelayMs: 2, ...options.answerer });
