@@ -25,8 +25,8 @@ export { LlmUnavailableError, type ChatModel, type ChatMessage, type ChatCallOpt
 export { parseCitations } from './citations.js';
 
 export interface RunningAnswerer extends Answerer {
-  /** What the start-up check found (hosts ready / unreachable / pulled). */
-  readonly ollama: OllamaCheckReport;
+  /** What the start-up check found (hosts ready / unreachable / pulled); absent for stub answerers. */
+  readonly ollama?: OllamaCheckReport;
   close(): Promise<void>;
 }
 

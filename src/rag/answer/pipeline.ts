@@ -40,7 +40,12 @@ export interface AnswerPipelineDeps {
   options?: AnswerPipelineOptions;
 }
 
-export const DEFAULT_MIN_FIGURE_SCORE = 0.2;
+/**
+ * 0.25 is the seed article's image threshold (softmax probability) and, for the default
+ * hybrid scoring (reciprocal-rank fusion normalised to 1 = first in every list), means the
+ * figure ranked near the top of at least one of the fused lists.
+ */
+export const DEFAULT_MIN_FIGURE_SCORE = 0.25;
 
 export function createAnswerPipeline(deps: AnswerPipelineDeps): Answerer {
   const { retriever, llm, config, logger } = deps;
