@@ -1,5 +1,6 @@
 // Socket Mode end to end: mentions, follow-ups and what is ignored, asserted on the Web API calls received.
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { DEFAULT_IMAGE_QUESTION } from '../../../src/bots/slack/handlers.js';
 import { PLACEHOLDER_TEXT } from '../../../src/bots/slack/types.js';
 import type { AnswerFigure } from '../../../src/rag/types.js';
 import { createStubAnswerer } from '../../helpers/stub-answerer.js';
@@ -87,6 +88,17 @@ describe('Slack in Socket Mode', () => {
       expect((c.args.files as { title: string }[])[0]!.title).toMatch(/^\[F\d\] Diagram \d: the pipeline$/);
     }
     expect(answerer.calls[0]).toMatchObject({ question: 'how does ingest work?', history: [] });
+  });
+
+  it('passes an image attached to a mention (url_private, fetched with the bot token) to the answerer', async () => {
+    const png = Buffer.from([0x89, 0x50, 0x4e, 0x47, 9, 9, 9]);
+    h.standIn.privateFiles.set('/files-pri/T0-F9/screenshot.png', { body: png, contentType: 'image/png' });
+    const file = { id: 'F9', name: 'screenshot.png', mimetype: 'image/png', size: png.length, url_private: `${h.standIn.baseUrl}/files-pri/T0-F9/screenshot.png` };
+    const pdf = { id: 'F10', name: 'notes.pdf', mimetype: 'application/pdf', size: 10, url_private: `${h.standIn.baseUrl}/files-pri/T0-F10/notes.pdf` };
+    await deliver(mentionEvent({ channel: CHANNEL, user: USER, text: `<@${h.standIn.botUserId}>`, ts: h.standIn.nextTs(), files: [file, pdf] }));
+    const call = await h.standIn.waitFor(() => answerer.calls.find((c) => c.question === DEFAULT_IMAGE_QUESTION), 10_000, 'image question');
+    expect(call.images).toHaveLength(1);
+    expect(Buffer.from(call.images[0]!).equals(png)).toBe(true);
   });
 
   it('answers a follow-up in its own thread without a mention, with the thread history', async () => {
