@@ -33,6 +33,11 @@ export function createRedisConnection(url: string, options: RedisOptions & { log
 /** Close a connection we own, politely when possible. */
 export async function closeRedisConnection(connection: Redis): Promise<void> {
   if (connection.status === 'end') return;
+  // QUIT would wait for a connection that is not there (commands queue while reconnecting).
+  if (connection.status !== 'ready') {
+    connection.disconnect();
+    return;
+  }
   try {
     await connection.quit();
   } catch {

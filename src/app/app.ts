@@ -1,0 +1,142 @@
+/**
+ * The composition root: config + Redis + knowledge base + answerer + platforms, wired into
+ * the gateway (bot side) and the worker. `mrag worker`, `mrag bot` and `mrag start` are
+ * this function with different switches.
+ */
+import type { Config } from '../config/env.js';
+import { UserFacingError } from '../errors.js';
+import type { Logger } from '../log.js';
+import type { RunningAdapter } from '../bots/platform.js';
+import { configuredPlatforms } from '../bots/registry.js';
+import { createAskGateway } from '../queue/ask-gateway.js';
+import type { Platform } from '../queue/job.js';
+import { closeRedisConnection, createRedisConnection, type Redis } from '../queue/redis.js';
+import type { PlatformWorkerSide } from '../queue/reply.js';
+import { createTerminalWorkerSide } from '../queue/terminal-reply.js';
+import { startAskWorker } from '../queue/worker.js';
+import { createAnswerer as createRagAnswerer, type RunningAnswerer } from '../rag/answer/index.js';
+import { ensureKnowledgeBase as ensureRagKnowledgeBase } from '../rag/knowledge-base.js';
+import { ensureRedis } from './local-redis.js';
+import { runTerminalChat } from './terminal-chat.js';
+
+export interface AppOptions {
+  config: Config;
+  logger: Logger;
+  worker: boolean;
+  bots: boolean;
+  /** `mrag start`: private Redis when none is reachable, ingest the shipped docs, terminal chat when no platform is configured. */
+  local: boolean;
+  /** Terminal chat streams (tests). */
+  chatInput?: NodeJS.ReadableStream;
+  chatOutput?: NodeJS.WritableStream;
+  /** Replace the answer pipeline / knowledge base set-up (tests use a stub answerer). */
+  createAnswerer?: (deps: { config: Config; logger: Logger }) => Promise<RunningAnswerer>;
+  ensureKnowledgeBase?: (deps: { config: Config; logger: Logger }) => Promise<void>;
+}
+
+export interface RunningApp {
+  /** Resolves when the app ends by itself (the terminal chat was closed); never otherwise. */
+  finished: Promise<void>;
+  stop(): Promise<void>;
+}
+
+const REDIS_TIMEOUT_MS = 5000;
+
+export async function startApp(options: AppOptions): Promise<RunningApp> {
+  const { logger } = options;
+  const stack: (() => Promise<void>)[] = [];
+  const stop = async () => {
+    for (const step of stack.splice(0).reverse()) {
+      try {
+        await step();
+      } catch (err) {
+        logger.warn({ err: err instanceof Error ? err.message : String(err) }, 'error while stopping');
+      }
+    }
+  };
+  try {
+    return await assemble(options, stack, stop);
+  } catch (err) {
+    await stop();
+    throw err;
+  }
+}
+
+async function assemble(options: AppOptions, stack: (() => Promise<void>)[], stop: () => Promise<void>): Promise<RunningApp> {
+  const { logger } = options;
+  let config = options.config;
+  const platforms = configuredPlatforms(config);
+  const chat = options.local && options.worker && options.bots && platforms.length === 0;
+
+  if (options.local) {
+    const redis = await ensureRedis({ config, logger });
+    stack.push(redis.stop);
+    config = { ...config, redis: { ...config.redis, url: redis.url } };
+  }
+  const connection = createRedisConnection(config.redis.url, { logger });
+  stack.push(() => closeRedisConnection(connection));
+  await checkRedis(connection, config);
+
+  let terminal: ReturnType<typeof createTerminalWorkerSide> | undefined;
+  if (options.worker) {
+    if (options.local) await (options.ensureKnowledgeBase ?? ensureRagKnowledgeBase)({ config, logger });
+    const answerer = await (options.createAnswerer ?? createRagAnswerer)({ config, logger });
+    stack.push(() => answerer.close());
+    const sides: Partial<Record<Platform, PlatformWorkerSide>> = {};
+    for (const p of platforms) {
+      const side = p.createWorkerSide({ config, logger });
+      sides[p.name] = side;
+      if (side.close) stack.push(side.close.bind(side));
+    }
+    if (chat) {
+      terminal = createTerminalWorkerSide({ output: options.chatOutput });
+      sides.terminal = terminal;
+    }
+    const workerConnection = createRedisConnection(config.redis.url, { logger });
+    stack.push(() => closeRedisConnection(workerConnection));
+    const worker = await startAskWorker({ config, connection: workerConnection, answerer, platforms: sides, logger });
+    stack.push(() => worker.close());
+  }
+
+  let finished: Promise<void> = new Promise(() => undefined);
+  if (options.bots) {
+    const gateway = createAskGateway({ config, connection, logger });
+    stack.push(() => gateway.close());
+    const adapters: RunningAdapter[] = [];
+    for (const p of platforms) {
+      const adapter = await p.startAdapter({ config, gateway, logger });
+      adapters.push(adapter);
+      stack.push(() => adapter.stop());
+      logger.info({ platform: p.name }, 'adapter started');
+    }
+    if (chat && terminal) {
+      finished = runTerminalChat({ gateway, side: terminal, input: options.chatInput, output: options.chatOutput });
+    } else if (options.local && platforms.length > 0) {
+      logger.info({ platforms: platforms.map((p) => p.name) }, 'bot and worker running');
+    }
+  }
+  return { finished, stop };
+}
+
+async function checkRedis(connection: Redis, config: Config): Promise<void> {
+  let timer: ReturnType<typeof setTimeout> | undefined;
+  let onError: (err: Error) => void = () => undefined;
+  // Fail on the first connection error (refused, unknown host) or after a timeout.
+  const failure = new Promise<never>((_, reject) => {
+    timer = setTimeout(() => reject(new Error('timeout')), REDIS_TIMEOUT_MS);
+    onError = reject;
+    connection.once('error', onError);
+  });
+  try {
+    await Promise.race([connection.ping(), failure]);
+  } catch {
+    const where = new URL(config.redis.url);
+    throw new UserFacingError(
+      'redis_unreachable',
+      `Cannot reach Redis at ${where.hostname}:${where.port || 6379} (REDIS_URL). Start Redis or set REDIS_URL.`,
+    );
+  } finally {
+    clearTimeout(timer);
+    connection.off('error', onError);
+  }
+}
