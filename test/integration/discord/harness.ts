@@ -3,10 +3,6 @@
  * logged in to it, the real Redis gateway and BullMQ worker under a unique prefix, the
  * Discord worker side (REST) and a stub answerer whose figures are small PNGs made here.
  */
-import { mkdtempSync } from 'node:fs';
-import os from 'node:os';
-import path from 'node:path';
-import sharp from 'sharp';
 import { discordPlatform } from '../../../src/bots/discord/index.js';
 import type { RunningDiscordAdapter } from '../../../src/bots/discord/adapter.js';
 import { loadConfig } from '../../../src/config/env.js';
@@ -16,25 +12,13 @@ import { keys } from '../../../src/queue/keys.js';
 import { closeRedisConnection, createRedisConnection } from '../../../src/queue/redis.js';
 import { createThreadMemory } from '../../../src/queue/thread-memory.js';
 import { startAskWorker } from '../../../src/queue/worker.js';
-import type { AnswerFigure } from '../../../src/rag/types.js';
+import { makeFigures } from '../../platforms/discord-standin-figures.js';
 import { startDiscordStandIn, type DiscordStandIn, type RestCall } from '../../platforms/discord-standin.js';
 import { userPayload, type UserPayload } from '../../platforms/discord-standin-payloads.js';
 import { cleanPrefix, TEST_REDIS_URL, uniquePrefix } from '../../helpers/redis.js';
 import { createStubAnswerer, type StubAnswererOptions } from '../../helpers/stub-answerer.js';
 
 export const logger = createLogger({ level: process.env.TEST_LOG_LEVEL ?? 'silent' });
-
-/** Two small PNG figures on disk, as the answer pipeline would return them. */
-export async function makeFigures(): Promise<AnswerFigure[]> {
-  const dir = mkdtempSync(path.join(os.tmpdir(), 'mrag-discord-figs-'));
-  const figures: AnswerFigure[] = [];
-  for (const [n, color] of [[1, '#d33'], [2, '#36c']] as const) {
-    const imagePath = path.join(dir, `fig${n}.png`);
-    await sharp({ create: { width: 64, height: 48, channels: 3, background: color } }).png().toFile(imagePath);
-    figures.push({ n, id: `fig-${n}`, imagePath, caption: `Figure ${n}: a diagram`, title: 'Guide', section: `Part ${n}`, source: 'docs/guide.md' });
-  }
-  return figures;
-}
 
 let userCounter = 300;
 /** A fresh user per test keeps per-user rate limits independent. */
