@@ -27,7 +27,9 @@ export type ChatScript =
   /** Stream these tokens, then an `{"error"}` line (how the server reports a crash mid-answer). */
   | { kind: 'midstream-error'; tokens: string[]; error: string }
   /** Stream these tokens and close without the final `done` message. */
-  | { kind: 'truncated'; tokens: string[] };
+  | { kind: 'truncated'; tokens: string[] }
+  /** Never answer at all (no headers): a server stuck before the first token. */
+  | { kind: 'hang' };
 
 export interface RecordedRequest {
   method: string;
@@ -193,6 +195,7 @@ export async function startOllamaStandIn(options: OllamaStandInOptions = {}): Pr
     if (!models.has(canonicalModel(model))) return sendError(res, 404, `model "${model}" not found, try pulling it first`);
     const script = chat(request, chatCount++);
     if (script.kind === 'error') return sendError(res, script.status, script.error);
+    if (script.kind === 'hang') return;
     if (request.stream === false) {
       if (script.kind !== 'reply') return sendError(res, 500, 'stand-in: non-streaming requests support reply/error only');
       return sendJson(res, 200, chatDone(model, script.tokens.join('')));

@@ -192,6 +192,16 @@ describe('fallback to a retrieval-only answer', () => {
     expect(standIn.requests.find((r) => r.path === '/api/chat')?.clientAborted).toBe(true);
   });
 
+  it('on the overall timeout when the server never answers', async () => {
+    standIn.setChat(() => ({ kind: 'hang' }));
+    const { answerer } = setup({ OLLAMA_TIMEOUT_MS: '1000' });
+    const abortsBefore = standIn.clientAborts;
+    const answer = await answerer.answer('How did revenue develop?');
+    expect(answer.mode).toBe('retrieval-only');
+    expect(answer.text).toContain('took too long');
+    await standIn.waitForClientAborts(abortsBefore + 1);
+  });
+
   it('on an error line mid-stream and on a stream cut before `done`', async () => {
     const { answerer } = setup();
     standIn.setChat(() => ({ kind: 'midstream-error', tokens: ['Rev'], error: 'out of memory' }));
@@ -216,6 +226,21 @@ describe('cancellation', () => {
     await expect(pending).rejects.toMatchObject({ name: 'AbortError' });
     await standIn.waitForClientAborts(abortsBefore + 1);
     expect(standIn.requests.find((r) => r.path === '/api/chat')?.clientAborted).toBe(true);
+  });
+});
+
+describe('cancellation of a non-streaming call', () => {
+  it('abort stops the condense request too (the client cannot abort it by itself)', async () => {
+    standIn.setChat(() => ({ kind: 'hang' }));
+    const { answerer } = setup();
+    const abortsBefore = standIn.clientAborts;
+    const controller = new AbortController();
+    const pending = answerer.answer('And then?', { signal: controller.signal, history: [{ question: 'Revenue?', answer: 'Up [1].' }] });
+    while (standIn.chatRequests().length === 0) await new Promise((r) => setTimeout(r, 10));
+    controller.abort();
+    await expect(pending).rejects.toMatchObject({ name: 'AbortError' });
+    await standIn.waitForClientAborts(abortsBefore + 1);
+    expect(standIn.chatRequests()[0]!.stream).toBe(false);
   });
 });
 
