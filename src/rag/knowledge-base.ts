@@ -1,10 +1,18 @@
 /**
- * The knowledge base: ingest documents and search them. Placeholder until the
- * knowledge-base issue lands; the signatures below are the contract other modules use.
+ * The knowledge base: the one entry point the rest of the app uses to search documents and
+ * figures (`openKnowledgeBase`) and to make sure there is something to search on a fresh
+ * clone (`ensureKnowledgeBase`). Ingest itself lives in ./ingest/ingest.ts.
  */
+import { existsSync } from 'node:fs';
+import path from 'node:path';
+import { fileURLToPath } from 'node:url';
 import type { Config } from '../config/env.js';
-import { NotImplementedError } from '../errors.js';
+import { UserFacingError } from '../errors.js';
 import type { Logger } from '../log.js';
+import { createEmbedder, isLocalModel, type Embedder } from './embed/embedder.js';
+import { IndexStore, assertSameModel, indexDir, readIndexMeta } from './index/store.js';
+import { ingest, type IngestSummary } from './ingest/ingest.js';
+import { Searcher } from './search/searcher.js';
 import type { Retriever } from './types.js';
 
 export interface KnowledgeBase extends Retriever {
@@ -15,14 +23,62 @@ export interface KnowledgeBase extends Retriever {
 export interface KnowledgeBaseDeps {
   config: Config;
   logger: Logger;
+  /** Reuse an already loaded embedder (it is then not closed by `close()`). */
+  embedder?: Embedder;
 }
+
+/** How the configured model is recorded in the index (local directories by absolute path). */
+export const modelKey = (model: string) => (isLocalModel(model) ? path.resolve(model) : model);
+
+/** The articles shipped with mrag-bot (data/articles of the checkout or package). */
+export const SHIPPED_ARTICLES = fileURLToPath(new URL('../../data/articles', import.meta.url));
 
 /** Open the index under config.dataDir for searching. */
-export async function openKnowledgeBase(_deps: KnowledgeBaseDeps): Promise<KnowledgeBase> {
-  throw new NotImplementedError('The knowledge base');
+export async function openKnowledgeBase(deps: KnowledgeBaseDeps): Promise<KnowledgeBase> {
+  const { config, logger } = deps;
+  const meta = readIndexMeta(config.dataDir);
+  if (!meta) {
+    throw new UserFacingError('index_missing', `There is no index under ${indexDir(config.dataDir)} yet: run \`mrag ingest <files|dirs|urls>\` first.`);
+  }
+  // Check before loading the model: a mismatch should fail fast, not after a download.
+  assertSameModel(meta, modelKey(config.embedding.model));
+  const store = await IndexStore.open(config.dataDir);
+  if (!store) throw new UserFacingError('index_missing', `The index under ${indexDir(config.dataDir)} disappeared.`);
+  const embedder = deps.embedder ?? (await createEmbedder(config.embedding.model, { cacheDir: path.join(config.dataDir, 'cache', 'models') }));
+  try {
+    assertSameModel(store.info, embedder.modelId, embedder.dim);
+    const searcher = new Searcher(store, embedder);
+    await searcher.load();
+    const documents = (await store.documents()).length;
+    logger.info({ model: meta.model, documents, ...searcher.counts }, 'knowledge base opened');
+    return {
+      get info() {
+        return { model: store.info.model, dim: store.info.dim, documents, ...searcher.counts };
+      },
+      search: (query, options) => searcher.search(query, options),
+      async close() {
+        await store.close();
+        if (!deps.embedder) await embedder.close();
+      },
+    };
+  } catch (err) {
+    await store.close();
+    if (!deps.embedder) await embedder.close();
+    throw err;
+  }
 }
 
-/** Ingest the shipped data/ articles when no index exists yet (used by `mrag start`). */
-export async function ensureKnowledgeBase(_deps: KnowledgeBaseDeps): Promise<void> {
-  throw new NotImplementedError('The knowledge base');
+/**
+ * Ingest the shipped data/ articles when no index exists yet (used by `mrag start`).
+ * Returns the ingest summary, or undefined when an index was already there.
+ */
+export async function ensureKnowledgeBase(deps: KnowledgeBaseDeps): Promise<IngestSummary | undefined> {
+  const { config, logger } = deps;
+  if (readIndexMeta(config.dataDir)) return undefined;
+  const local = path.join(config.dataDir, 'articles');
+  const articles = existsSync(local) ? local : SHIPPED_ARTICLES;
+  logger.info({ articles }, 'no index yet: ingesting the shipped articles');
+  const summary = await ingest([articles], deps, { embedder: deps.embedder });
+  logger.info({ documents: summary.documents, chunks: summary.chunks, figures: summary.figures }, 'knowledge base ready');
+  return summary;
 }

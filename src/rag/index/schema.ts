@@ -1,0 +1,89 @@
+/**
+ * What the index stores, validated with zod when it is read back. Three LanceDB tables
+ * (chunks, figures, documents) plus `meta.json` (model, dimension, generation counter).
+ */
+import { Field, FixedSizeList, Float32, Int32, Schema, Utf8 } from 'apache-arrow';
+import { z } from 'zod';
+
+/** Bumped when the stored layout changes; an index with another version must be rebuilt. */
+export const INDEX_SCHEMA_VERSION = 1;
+
+export const indexMetaSchema = z.object({
+  schemaVersion: z.number().int(),
+  model: z.string().min(1),
+  dim: z.number().int().positive(),
+  /** Incremented after every committed change; readers reload when it moves. */
+  generation: z.number().int().nonnegative(),
+  updatedAt: z.string(),
+});
+export type IndexMeta = z.infer<typeof indexMetaSchema>;
+
+const optionalInt = z.number().int().nullish().transform((v) => v ?? undefined);
+
+export const storedChunkSchema = z.object({
+  id: z.string(),
+  docId: z.string(),
+  rev: z.string(),
+  source: z.string(),
+  title: z.string(),
+  section: z.string(),
+  text: z.string(),
+  context: z.string(),
+  page: optionalInt,
+});
+
+export const storedFigureSchema = z.object({
+  id: z.string(),
+  docId: z.string(),
+  rev: z.string(),
+  source: z.string(),
+  title: z.string(),
+  section: z.string(),
+  caption: z.string(),
+  /** `title › section: caption`, the column the full-text index covers. */
+  searchText: z.string(),
+  imagePath: z.string(),
+  width: optionalInt,
+  height: optionalInt,
+  page: optionalInt,
+});
+
+export const documentKinds = ['markdown', 'html', 'text', 'pdf', 'image'] as const;
+export type DocumentKind = (typeof documentKinds)[number];
+
+export const storedDocumentSchema = z.object({
+  docId: z.string(),
+  source: z.string(),
+  kind: z.enum(documentKinds),
+  title: z.string(),
+  /** Content hash (sha256 hex) of the bytes the document was built from. */
+  hash: z.string(),
+  chunks: z.number().int(),
+  figures: z.number().int(),
+  ingestedAt: z.string(),
+});
+
+export type StoredChunk = z.infer<typeof storedChunkSchema>;
+export type StoredFigure = z.infer<typeof storedFigureSchema>;
+export type StoredDocument = z.infer<typeof storedDocumentSchema>;
+
+const vectorField = (name: string, dim: number) => new Field(name, new FixedSizeList(dim, new Field('item', new Float32(), true)), false);
+const str = (name: string) => new Field(name, new Utf8(), false);
+const int = (name: string, nullable = true) => new Field(name, new Int32(), nullable);
+
+export function chunkArrowSchema(dim: number): Schema {
+  return new Schema([str('id'), str('docId'), str('rev'), str('source'), str('title'), str('section'), str('text'), str('context'), int('page'), vectorField('vector', dim)]);
+}
+
+export function figureArrowSchema(dim: number): Schema {
+  return new Schema([
+    str('id'), str('docId'), str('rev'), str('source'), str('title'), str('section'), str('caption'), str('searchText'), str('imagePath'),
+    int('width'), int('height'), int('page'),
+    vectorField('vector', dim),
+    vectorField('captionVector', dim),
+  ]);
+}
+
+export function documentArrowSchema(): Schema {
+  return new Schema([str('docId'), str('source'), str('kind'), str('title'), str('hash'), int('chunks', false), int('figures', false), str('ingestedAt')]);
+}

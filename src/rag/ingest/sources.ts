@@ -1,0 +1,132 @@
+/**
+ * Inputs of `mrag ingest` → the list of documents to consider. Directories are walked
+ * (hidden entries and the index itself skipped); a `.txt`/`.md` next to an image with the
+ * same stem is that image's caption (a sidecar), not a document; an image shown by an
+ * article of the same walk is ingested as that article's figure only.
+ *
+ * Identity: `source` is the path relative to the working directory when the file is under
+ * it (POSIX separators), else the absolute path, or the URL itself. `docId` is the first 12
+ * hex digits of sha256(source): stable across runs and machines sharing a layout.
+ */
+import { createHash } from 'node:crypto';
+import { existsSync, readFileSync, readdirSync, statSync } from 'node:fs';
+import path from 'node:path';
+import type { DocumentKind } from '../index/schema.js';
+
+export const EXTENSIONS: Record<string, DocumentKind> = {
+  '.md': 'markdown',
+  '.markdown': 'markdown',
+  '.html': 'html',
+  '.htm': 'html',
+  '.txt': 'text',
+  '.pdf': 'pdf',
+  '.png': 'image',
+  '.jpg': 'image',
+  '.jpeg': 'image',
+  '.webp': 'image',
+  '.gif': 'image',
+};
+
+const SIDECAR_EXTENSIONS = ['.txt', '.md'];
+
+export interface SourceItem {
+  /** Stable identity: relative path, absolute path, or URL. */
+  source: string;
+  docId: string;
+  /** Absolute file path (local documents). */
+  file?: string;
+  url?: string;
+  /** From the extension; undefined for URLs (decided by content type) and unknown extensions. */
+  kind?: DocumentKind;
+}
+
+export interface ExpandResult {
+  items: SourceItem[];
+  /** Inputs that could not be used, with the reason. */
+  problems: Array<{ source: string; reason: string }>;
+}
+
+export const docIdOf = (source: string) => createHash('sha256').update(source).digest('hex').slice(0, 12);
+
+export function sourceOfFile(file: string, cwd = process.cwd()): string {
+  const rel = path.relative(cwd, file);
+  return rel && !rel.startsWith('..') && !path.isAbsolute(rel) ? rel.split(path.sep).join('/') : file;
+}
+
+/** Absolute path of a stored local `source` (inverse of sourceOfFile). */
+export const fileOfSource = (source: string, cwd = process.cwd()) => path.resolve(cwd, source);
+
+export const isUrl = (input: string) => /^https?:\/\//i.test(input);
+
+/** The caption file of an image, if there is one (same directory, same stem, .txt or .md). */
+export function sidecarOf(imageFile: string): string | undefined {
+  const stem = imageFile.slice(0, imageFile.length - path.extname(imageFile).length);
+  return SIDECAR_EXTENSIONS.map((e) => stem + e).find((f) => existsSync(f) && statSync(f).isFile());
+}
+
+function fileItem(file: string): SourceItem {
+  const source = sourceOfFile(file);
+  return { source, docId: docIdOf(source), file, kind: EXTENSIONS[path.extname(file).toLowerCase()] };
+}
+
+const MARKDOWN_IMAGE = /!\[[^\]]*\]\(\s*<?([^)\s>]+)/g;
+const HTML_IMAGE = /<img\b[^>]*?\bsrc\s*=\s*["']([^"']+)["']/gi;
+
+/** Local image files a Markdown/HTML document refers to (they are indexed as its figures). */
+function referencedImages(doc: string): string[] {
+  let text: string;
+  try {
+    text = readFileSync(doc, 'utf8');
+  } catch {
+    return [];
+  }
+  const refs = [...text.matchAll(MARKDOWN_IMAGE), ...text.matchAll(HTML_IMAGE)].map((m) => m[1]!);
+  return refs.filter((r) => !/^[a-z][a-z0-9+.-]*:/i.test(r)).map((r) => path.resolve(path.dirname(doc), r.split(/[?#]/)[0]!));
+}
+
+function walk(dir: string, skip: Set<string>, out: string[]): void {
+  for (const entry of readdirSync(dir, { withFileTypes: true }).sort((a, b) => a.name.localeCompare(b.name))) {
+    if (entry.name.startsWith('.')) continue;
+    const full = path.join(dir, entry.name);
+    if (skip.has(full)) continue;
+    if (entry.isDirectory()) walk(full, skip, out);
+    else if (entry.isFile() && EXTENSIONS[path.extname(entry.name).toLowerCase()]) out.push(full);
+  }
+}
+
+/** Expand files, directories and URLs. `skipDirs` (absolute) are never walked into (the index). */
+export function expandInputs(inputs: string[], skipDirs: string[] = []): ExpandResult {
+  const items = new Map<string, SourceItem>();
+  const problems: ExpandResult['problems'] = [];
+  const skip = new Set(skipDirs.map((d) => path.resolve(d)));
+  for (const input of inputs) {
+    if (isUrl(input)) {
+      items.set(input, { source: input, docId: docIdOf(input), url: input });
+      continue;
+    }
+    const full = path.resolve(input);
+    const info = existsSync(full) ? statSync(full) : undefined;
+    if (!info) {
+      problems.push({ source: input, reason: 'not found' });
+      continue;
+    }
+    if (info.isFile()) {
+      const item = fileItem(full);
+      items.set(item.source, item);
+      continue;
+    }
+    const files: string[] = [];
+    walk(full, skip, files);
+    const images = new Set(files.filter((f) => EXTENSIONS[path.extname(f).toLowerCase()] === 'image'));
+    const sidecars = new Set([...images].map(sidecarOf).filter((f): f is string => f !== undefined));
+    // An image that an article in the same walk shows is that article's figure (with its
+    // caption and section), not a second, caption-less document.
+    const shown = new Set(files.filter((f) => ['markdown', 'html'].includes(EXTENSIONS[path.extname(f).toLowerCase()] ?? '')).flatMap(referencedImages));
+    for (const f of files) {
+      if (sidecars.has(f) || shown.has(f)) continue;
+      const item = fileItem(f);
+      items.set(item.source, item);
+    }
+  }
+  return { items: [...items.values()], problems };
+}
