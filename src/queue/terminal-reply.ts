@@ -14,6 +14,7 @@ export interface TerminalWorkerSide extends PlatformWorkerSide {
   waitFor(eventId: string): Promise<TerminalOutcome>;
 }
 
+/** Figure files (the terminal cannot show images, so their paths) and sources after the answer text. */
 export function formatAnswerFooter(answer: Answer): string {
   const lines: string[] = [];
   if (answer.figures.length > 0) {
@@ -27,7 +28,6 @@ export function formatAnswerFooter(answer: Answer): string {
       lines.push(`  [${s.n}] ${where} (${s.source}${s.page !== undefined ? `, p. ${s.page}` : ''})`);
     }
   }
-  if (answer.mode === 'retrieval-only') lines.push('', '(The language model was unavailable: these are the best matching passages.)');
   return lines.join('\n');
 }
 
