@@ -10,6 +10,24 @@ import { extractImages, extractText, getDocumentProxy } from 'unpdf';
 import sharp from 'sharp';
 import { ParseError, type ParsedDocument, type ParsedFigure } from './parsed.js';
 
+// pdf.js (inside unpdf) decodes images with ArrayBuffer.prototype.transferToFixedLength,
+// which Node 20 lacks (added in Node 21). A copying stand-in is enough for its use.
+const arrayBufferProto = ArrayBuffer.prototype as ArrayBuffer & { transferToFixedLength?: (length?: number) => ArrayBuffer };
+if (typeof arrayBufferProto.transferToFixedLength !== 'function') {
+  Object.defineProperty(ArrayBuffer.prototype, 'transferToFixedLength', {
+    configurable: true,
+    writable: true,
+    value(this: ArrayBuffer, length = this.byteLength): ArrayBuffer {
+      const out = new ArrayBuffer(length);
+      new Uint8Array(out).set(new Uint8Array(this, 0, Math.min(length, this.byteLength)));
+      return out;
+    },
+  });
+}
+
+/** pdf.js verbosity: errors only (its warnings would interleave with the progress bar). */
+const PDFJS_ERRORS_ONLY = 0;
+
 /** Images smaller than this (icons, bullets, rules) are not worth a figure. */
 const MIN_FIGURE_SIDE = 32;
 const CAPTION_CHARS = 300;
@@ -19,7 +37,7 @@ export async function parsePdf(bytes: Uint8Array, fallbackTitle: string): Promis
   let pages: string[];
   try {
     // pdf.js takes ownership of (detaches) the buffer it is given: pass a copy.
-    pdf = await getDocumentProxy(new Uint8Array(bytes));
+    pdf = await getDocumentProxy(new Uint8Array(bytes), { verbosity: PDFJS_ERRORS_ONLY });
     pages = (await extractText(pdf, { mergePages: false })).text;
   } catch (err) {
     throw new ParseError(`unreadable PDF (${(err as Error).message.split('\n')[0]})`);

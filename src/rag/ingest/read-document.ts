@@ -51,10 +51,12 @@ const titleOf = (source: string) => {
   return base.replace(/\.[a-z0-9]+$/i, '').replace(/[-_]+/g, ' ').trim() || source;
 };
 
+const MB = 1024 * 1024;
+
 async function readLocal(file: string, maxBytes: number): Promise<Uint8Array> {
   const info = await stat(file).catch(() => undefined);
   if (!info?.isFile()) throw new ParseError('file not found');
-  if (info.size > maxBytes) throw new ParseError(`file too large (${(info.size / 1e6).toFixed(1)} MB, limit ${(maxBytes / 1e6).toFixed(1)} MB)`);
+  if (info.size > maxBytes) throw new ParseError(`file too large (${(info.size / MB).toFixed(1)} MB, limit ${(maxBytes / MB).toFixed(1)} MB)`);
   return readFile(file);
 }
 
