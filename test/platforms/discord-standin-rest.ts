@@ -25,6 +25,8 @@ export interface RestCall {
   body: Record<string, unknown> | undefined;
   files: RecordedFile[];
   status: number;
+  /** `performance.now()` when the request was answered (same clock as the test process). */
+  at: number;
 }
 
 export interface Fault {
@@ -225,7 +227,7 @@ export function createRestRouter(model: RestModel, faults: Fault[]) {
       const route = routes.find(([m, re]) => m === method && re.test(path));
       reply = route ? route[2](route[1].exec(path)!, body, files) : { status: 404, body: { code: 0, message: `404: Not Found (${method} ${path})` } };
     }
-    const call: RestCall = { method, path, query: url.search, authorized, body, files, status: reply.status };
+    const call: RestCall = { method, path, query: url.search, authorized, body, files, status: reply.status, at: performance.now() };
     calls.push(call);
     if (reply.status === 204) {
       res.writeHead(204);
