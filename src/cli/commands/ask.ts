@@ -9,6 +9,7 @@ import cliProgress from 'cli-progress';
 import type { Command } from 'commander';
 import { UserFacingError } from '../../errors.js';
 import { createAnswerer } from '../../rag/answer/index.js';
+import { truncate } from '../../rag/answer/prompt.js';
 import type { PullProgress } from '../../rag/answer/ollama-startup.js';
 import type { Answer } from '../../rag/types.js';
 import { getCliContext } from '../context.js';
@@ -54,7 +55,12 @@ export function formatAnswerFooter(answer: Answer, cwd = process.cwd()): string 
   }
   if (answer.figures.length > 0) {
     lines.push('Figures:');
-    for (const f of answer.figures) lines.push(`  [F${f.n}] ${path.relative(cwd, f.imagePath) || f.imagePath}  ${f.caption}`);
+    for (const f of answer.figures) {
+      // Relative when the file is under the working directory, else absolute (clearer than ../../).
+      const relative = path.relative(cwd, f.imagePath);
+      const shown = relative && !relative.startsWith('..') && !path.isAbsolute(relative) ? relative : f.imagePath;
+      lines.push(`  [F${f.n}] ${shown}  ${truncate(f.caption, 100)}`);
+    }
   }
   return lines.join('\n');
 }

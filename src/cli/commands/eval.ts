@@ -34,9 +34,9 @@ export function registerEval(program: Command): void {
           questions,
           k,
           answerer,
-          onProgress: opts.json ? undefined : (done, total) => process.stderr.write(`\r${done}/${total} questions`),
+          onProgress: process.stderr.isTTY ? (done, total) => process.stderr.write(`\r${done}/${total} questions`) : undefined,
         });
-        if (!opts.json) process.stderr.write('\n');
+        if (process.stderr.isTTY) process.stderr.write('\n');
         process.stdout.write((opts.json ? JSON.stringify(report, null, 2) : formatEvalReport(report)) + '\n');
       } finally {
         await answerer?.close();

@@ -25,17 +25,23 @@ describe('mrag ask --image', () => {
 });
 
 describe('answer footer', () => {
-  it('lists numbered sources and figure paths relative to the working directory', () => {
+  it('lists numbered sources and figure paths (relative under the working directory, else absolute)', () => {
     const footer = formatAnswerFooter(
       {
         text: 'x',
         mode: 'llm',
         timings: {},
         sources: [{ n: 2, id: 'c', title: 'Guide', section: 'Setup', source: 'data/articles/guide.md', snippet: '', page: 3 }],
-        figures: [{ n: 1, id: 'f', imagePath: '/work/data/index/figures/d/chart.png', caption: 'The chart', title: 'Guide', section: '', source: 'data/articles/guide.md' }],
+        figures: [
+          { n: 1, id: 'f', imagePath: '/work/data/index/figures/d/chart.png', caption: 'The chart', title: 'Guide', section: '', source: 'data/articles/guide.md' },
+          { n: 3, id: 'g', imagePath: '/srv/figures/map.png', caption: 'A map ' + 'x'.repeat(200), title: 'Guide', section: '', source: 'data/articles/guide.md' },
+        ],
       },
       '/work',
     );
-    expect(footer).toBe('Sources:\n  [2] Guide › Setup (data/articles/guide.md, page 3)\nFigures:\n  [F1] data/index/figures/d/chart.png  The chart');
+    const lines = footer.split('\n');
+    expect(lines.slice(0, 4)).toEqual(['Sources:', '  [2] Guide › Setup (data/articles/guide.md, page 3)', 'Figures:', '  [F1] data/index/figures/d/chart.png  The chart']);
+    expect(lines[4]).toMatch(/^ {2}\[F3\] \/srv\/figures\/map\.png {2}A map x+…$/);
+    expect(lines[4]!.length).toBeLessThan(140);
   });
 });
