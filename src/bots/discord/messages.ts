@@ -25,15 +25,18 @@ export function errorText(err: unknown): string {
   return err instanceof Error ? `${err.name}: ${err.message}` : String(err);
 }
 
-/** Is this message addressed to the bot? Returns where the conversation lives, or null. */
-async function conversationOf(deps: HandlerDeps, message: Message, botId: string): Promise<{ channelId: string; threadId?: string; startThread: boolean } | null> {
+/**
+ * Is this message addressed to the bot? Returns the conversation's channel (a thread's
+ * parent) and whether to start a thread on the message, or null to ignore it.
+ */
+async function conversationOf(deps: HandlerDeps, message: Message, botId: string): Promise<{ channelId: string; startThread: boolean } | null> {
   const channel = message.channel;
   const mentioned = message.mentions.users.has(botId) || message.mentions.repliedUser?.id === botId;
   if (!message.inGuild()) return { channelId: channel.id, startThread: false }; // a DM is always addressed to the bot
   if (channel.isThread()) {
     const parentId = channel.parentId ?? channel.id;
     if (mentioned || (await deps.gateway.isBotThread('discord', parentId, channel.id))) {
-      return { channelId: parentId, threadId: channel.id, startThread: false };
+      return { channelId: parentId, startThread: false };
     }
     return null; // someone else's thread, no mention
   }
