@@ -35,6 +35,8 @@ export interface SlackHarness {
   eventsUrl: string;
   /** Wait for the adapter to have handled `count` inputs with this outcome (from the debug log). */
   handled(outcome: string, count?: number): Promise<void>;
+  /** Wait until the worker has finished the job of this event (answer posted, thread memory written). */
+  answered(eventId: string): Promise<void>;
   close(): Promise<void>;
 }
 
@@ -95,9 +97,18 @@ export async function startSlackHarness(options: {
     );
   };
 
+  const answered = async (eventId: string) => {
+    await standIn.waitFor(
+      () => logs.some((l) => l.includes('"msg":"answered"') && l.includes(`"jobId":"slack-${eventId}"`)),
+      15_000,
+      `job of ${eventId} answered`,
+    );
+  };
+
   return {
     standIn,
     config,
+    answered,
     adapter,
     logs,
     eventsUrl: `http://127.0.0.1:${adapter.port ?? 0}/slack/events`,
