@@ -127,7 +127,7 @@ export function createRestRouter(model: RestModel, faults: Fault[]) {
     return { status: 200, body: msg };
   };
 
-  const routes: [string, RegExp, (m: string[], body: Json | undefined, files: RecordedFile[]) => Reply][] = [
+  const routes: [string, RegExp, (m: string[], body: Json | undefined, files: RecordedFile[], query: URLSearchParams) => Reply][] = [
     ['GET', /^\/gateway\/bot$/, () => ({
       status: 200,
       body: { url: model.gatewayUrl(), shards: 1, session_start_limit: { total: 1000, remaining: 999, reset_after: 0, max_concurrency: 1 } },
@@ -140,10 +140,12 @@ export function createRestRouter(model: RestModel, faults: Fault[]) {
       return { status: 200, body: botMessage(ch!, body, files) };
     }],
     ['PATCH', /^\/channels\/(\d+)\/messages\/(\d+)$/, ([, , id], body, files) => editMessage(id!, body, files)],
-    ['GET', /^\/channels\/(\d+)\/messages$/, ([, ch]) => ({
-      status: 200,
-      body: [...model.messages.values()].filter((m) => m.channel_id === ch).reverse(),
-    })],
+    ['GET', /^\/channels\/(\d+)\/messages$/, ([, ch], _body, _files, query) => {
+      const before = query.get('before');
+      const limit = Number(query.get('limit') ?? 50);
+      const older = [...model.messages.values()].filter((m) => m.channel_id === ch && (!before || BigInt(String(m.id)) < BigInt(before)));
+      return { status: 200, body: older.reverse().slice(0, limit) }; // newest first, like Discord
+    }],
     ['POST', /^\/channels\/(\d+)\/messages\/(\d+)\/threads$/, ([, ch, id], body) => {
       const parent = model.channels.get(ch!);
       if (!parent) return { status: 404, body: { code: 10003, message: 'Unknown Channel' } };
@@ -225,7 +227,7 @@ export function createRestRouter(model: RestModel, faults: Fault[]) {
       reply = { status: 401, body: { code: 0, message: '401: Unauthorized' } };
     } else {
       const route = routes.find(([m, re]) => m === method && re.test(path));
-      reply = route ? route[2](route[1].exec(path)!, body, files) : { status: 404, body: { code: 0, message: `404: Not Found (${method} ${path})` } };
+      reply = route ? route[2](route[1].exec(path)!, body, files, url.searchParams) : { status: 404, body: { code: 0, message: `404: Not Found (${method} ${path})` } };
     }
     const call: RestCall = { method, path, query: url.search, authorized, body, files, status: reply.status, at: performance.now() };
     calls.push(call);

@@ -112,6 +112,28 @@ describe('Discord adapter: mentions', () => {
     expect(h.answerer.calls.map((c) => c.question)).not.toContain('I am a bot asking');
   });
 
+  it('a mention inside someone else\'s thread is answered there, with the image and the thread\'s earlier turns', async () => {
+    const threadId = h.standIn.foreignThreadId;
+    // Earlier conversation in that thread, which the bot has no memory of.
+    const earlierQ = h.standIn.userMessage({ content: 'Where are the logs kept?', channelId: threadId, author: h.standIn.bob });
+    h.standIn.model.messages.set(String(earlierQ.id), earlierQ);
+    const earlierA = { ...h.standIn.userMessage({ content: 'In /var/log/mrag.', channelId: threadId, author: h.standIn.botUser }), author: h.standIn.botUser };
+    h.standIn.model.messages.set(String(earlierA.id), earlierA);
+
+    const png = Buffer.from('89504e470d0a1a0a0000000d49484452000000010000000108020000009077053e0000000c4944415408d763f8ffff3f0005fe02fea7d6a4e80000000049454e44ae426082', 'hex');
+    const image = h.standIn.addUpload('error.png', png);
+    const msg = h.standIn.userMessage({ content: 'what does this error mean?', channelId: threadId, mentionBot: true, author: newUser(), attachments: [image] });
+    h.standIn.sendMessage(msg);
+    await h.finalWithFiles(`/channels/${threadId}/messages/`);
+
+    expect(h.standIn.calls.some((c) => c.path.endsWith('/threads') && c.path.includes(String(msg.id)))).toBe(false);
+    const call = h.answerer.calls.find((c) => c.question === 'what does this error mean?');
+    expect(call?.images.map((i) => Buffer.from(i).equals(png))).toEqual([true]);
+    expect(call?.history).toEqual([{ question: 'Where are the logs kept?', answer: 'In /var/log/mrag.' }]);
+    const read = h.standIn.calls.find((c) => c.method === 'GET' && c.path === `/channels/${threadId}/messages`);
+    expect(new URLSearchParams(read?.query).get('before')).toBe(String(msg.id));
+  });
+
   it('a reply to the bot\'s message counts as a mention', async () => {
     const botMessage = [...h.standIn.model.messages.values()].find((m) => m.channel_id === h.standIn.channelId && (m.author as { bot?: boolean }).bot);
     const target = botMessage ?? { id: '1', channel_id: h.standIn.channelId, author: h.standIn.botUser, content: 'x' };
