@@ -19,7 +19,7 @@ type Wire<T> = { [K in keyof T]: T[K] extends Date ? string : T[K] extends Map<s
 /** What one /api/chat request gets. */
 export type ChatScript =
   /** A normal answer, streamed as one chunk per token (or one object when `stream: false`). */
-  | { kind: 'reply'; tokens: string[] }
+  | { kind: 'reply'; tokens: string[]; /** Pause before each token (a slow model). */ delayMs?: number }
   /** An HTTP error with Ollama's `{"error"}` body. */
   | { kind: 'error'; status: number; error: string }
   /** Stream these tokens, then go silent with the connection open. */
@@ -58,6 +58,8 @@ export interface OllamaStandIn {
   setChat(chat: OllamaStandInOptions['chat']): void;
   /** Requests closed early by the client so far. */
   readonly clientAborts: number;
+  /** Most /api/chat responses that were open at the same time. */
+  readonly maxConcurrentChats: number;
   /** Resolves once `count` requests in total were closed early by the client. */
   waitForClientAborts(count: number): Promise<void>;
   close(): Promise<void>;
@@ -113,6 +115,8 @@ export async function startOllamaStandIn(options: OllamaStandInOptions = {}): Pr
   let chatCount = 0;
   const requests: RecordedRequest[] = [];
   let aborts = 0;
+  let openChats = 0;
+  let maxOpenChats = 0;
   const abortWaiters: Array<{ count: number; resolve: () => void }> = [];
   const noteAbort = () => {
     aborts++;
@@ -193,6 +197,15 @@ export async function startOllamaStandIn(options: OllamaStandInOptions = {}): Pr
   function chatRoute(request: Wire<ChatRequest>, res: http.ServerResponse): void {
     const model = request.model;
     if (!models.has(canonicalModel(model))) return sendError(res, 404, `model "${model}" not found, try pulling it first`);
+    openChats++;
+    maxOpenChats = Math.max(maxOpenChats, openChats);
+    let open = true;
+    const closed = () => {
+      if (open) openChats--;
+      open = false;
+    };
+    res.on('finish', closed);
+    res.on('close', closed);
     const script = chat(request, chatCount++);
     if (script.kind === 'error') return sendError(res, script.status, script.error);
     if (script.kind === 'hang') return;
@@ -201,6 +214,18 @@ export async function startOllamaStandIn(options: OllamaStandInOptions = {}): Pr
       return sendJson(res, 200, chatDone(model, script.tokens.join('')));
     }
     const send = startStream(res);
+    if (script.kind === 'reply' && script.delayMs) {
+      void (async () => {
+        for (const token of script.tokens) {
+          await new Promise((r) => setTimeout(r, script.delayMs));
+          if (res.destroyed) return;
+          send(chatChunk(model, token));
+        }
+        send(chatDone(model));
+        res.end();
+      })();
+      return;
+    }
     for (const token of script.tokens) send(chatChunk(model, token));
     switch (script.kind) {
       case 'reply':
@@ -232,6 +257,9 @@ export async function startOllamaStandIn(options: OllamaStandInOptions = {}): Pr
     },
     get clientAborts() {
       return aborts;
+    },
+    get maxConcurrentChats() {
+      return maxOpenChats;
     },
     waitForClientAborts: (count) =>
       aborts >= count ? Promise.resolve() : new Promise<void>((resolve) => abortWaiters.push({ count, resolve })),

@@ -29,7 +29,9 @@ const RETRY_ELSEWHERE = new Set(['unreachable', 'server-error', 'model-missing']
 
 export class OllamaPool implements ChatModel {
   private readonly scheduler: HostScheduler;
-  private readonly closing = new AbortController();
+  /** One controller per call in flight, so `close()` can stop them all. */
+  private readonly inflight = new Set<AbortController>();
+  private closed = false;
 
   constructor(private readonly options: OllamaPoolOptions) {
     this.scheduler = new HostScheduler(options.hosts, options.concurrency);
@@ -49,66 +51,83 @@ export class OllamaPool implements ChatModel {
   }
 
   async chat(messages: ChatMessage[], call: ChatCallOptions = {}): Promise<string> {
+    if (this.closed) throw new LlmUnavailableError('unreachable', 'The answerer is shutting down');
     const started = Date.now();
     const timeoutMs = call.timeoutMs ?? this.options.timeoutMs;
-    // One deadline for queueing + every attempt: the user gets an answer (or the
-    // fallback) within the configured time, however busy the hosts are.
-    const deadline = AbortSignal.timeout(timeoutMs);
-    const signals = [deadline, this.closing.signal, ...(call.signal ? [call.signal] : [])];
-    const waitSignal = AbortSignal.any(signals);
+    // `stop` ends this call: the caller cancelled, the pool is closing, or the deadline
+    // passed. One deadline covers queueing and every attempt, so the user gets an answer
+    // (or the fallback) within the configured time however busy the hosts are.
+    const stop = new AbortController();
+    let deadlinePassed = false;
+    const deadline = setTimeout(() => {
+      deadlinePassed = true;
+      stop.abort();
+    }, timeoutMs);
+    const onCallerAbort = () => stop.abort();
+    call.signal?.addEventListener('abort', onCallerAbort, { once: true });
+    if (call.signal?.aborted) stop.abort();
+    this.inflight.add(stop);
+    const stopped = (err: unknown): Error => {
+      if (call.signal?.aborted) return abortError(call.signal);
+      if (this.closed) return new LlmUnavailableError('unreachable', 'The answerer is shutting down', { cause: err });
+      return new LlmUnavailableError('timeout', `Ollama did not answer within ${timeoutMs} ms`, { cause: err });
+    };
 
-    let lastHost: string | undefined;
-    const attempts = Math.min(2, this.scheduler.hostCount);
-    for (let attempt = 1; ; attempt++) {
-      let lease;
-      try {
-        lease = await this.scheduler.acquire(waitSignal, lastHost);
-      } catch (err) {
-        if (call.signal?.aborted) throw abortError(call.signal);
-        if (this.closing.signal.aborted) throw new LlmUnavailableError('unreachable', 'The answerer is shutting down', { cause: err });
-        throw new LlmUnavailableError('timeout', `No Ollama instance was free within ${timeoutMs} ms`, { cause: err });
-      }
-      let streamed = 0;
-      try {
-        const result = await callOllama({
-          host: lease.host,
-          model: this.options.model,
-          messages,
-          stream: call.stream ?? true,
-          onToken: call.onToken
-            ? (t) => {
-                streamed++;
-                call.onToken!(t);
-              }
-            : undefined,
-          signal: AbortSignal.any([this.closing.signal, ...(call.signal ? [call.signal] : [])]),
-          timeoutMs: Math.max(1, timeoutMs - (Date.now() - started)),
-          idleTimeoutMs: this.options.idleTimeoutMs,
-          options: this.options.modelOptions,
-          fetchImpl: this.options.fetchImpl,
-        });
-        lease.release();
-        return result.text;
-      } catch (err) {
-        lease.release(err instanceof LlmUnavailableError && err.failure === 'unreachable');
-        if (isAbortError(err) && this.closing.signal.aborted && !call.signal?.aborted) {
-          throw new LlmUnavailableError('unreachable', 'The answerer is shutting down', { cause: err });
+    try {
+      let lastHost: string | undefined;
+      const attempts = Math.min(2, this.scheduler.hostCount);
+      for (let attempt = 1; ; attempt++) {
+        let lease;
+        try {
+          lease = await this.scheduler.acquire(stop.signal, lastHost);
+        } catch (err) {
+          throw stopped(err);
         }
-        if (!(err instanceof LlmUnavailableError)) throw err;
-        this.options.logger.warn(
-          { host: displayHost(lease.host), failure: err.failure, attempt, model: this.options.model },
-          'ollama request failed',
-        );
-        const retry = attempt < attempts && streamed === 0 && RETRY_ELSEWHERE.has(err.failure) && !deadline.aborted;
-        if (!retry) throw err;
-        lastHost = lease.host;
+        let streamed = 0;
+        try {
+          const result = await callOllama({
+            host: lease.host,
+            model: this.options.model,
+            messages,
+            stream: call.stream ?? true,
+            onToken: call.onToken
+              ? (t) => {
+                  streamed++;
+                  call.onToken!(t);
+                }
+              : undefined,
+            signal: stop.signal,
+            timeoutMs: Math.max(1, timeoutMs - (Date.now() - started)),
+            idleTimeoutMs: this.options.idleTimeoutMs,
+            options: this.options.modelOptions,
+            fetchImpl: this.options.fetchImpl,
+          });
+          lease.release();
+          return result.text;
+        } catch (err) {
+          lease.release(err instanceof LlmUnavailableError && err.failure === 'unreachable');
+          if (isAbortError(err)) throw stopped(err);
+          if (!(err instanceof LlmUnavailableError)) throw err;
+          this.options.logger.warn(
+            { host: displayHost(lease.host), failure: err.failure, attempt, model: this.options.model },
+            'ollama request failed',
+          );
+          const retry = attempt < attempts && streamed === 0 && RETRY_ELSEWHERE.has(err.failure) && !deadlinePassed;
+          if (!retry) throw err;
+          lastHost = lease.host;
+        }
       }
+    } finally {
+      clearTimeout(deadline);
+      call.signal?.removeEventListener('abort', onCallerAbort);
+      this.inflight.delete(stop);
     }
   }
 
-  /** Cancel everything in flight and waiting. */
+  /** Cancel everything in flight and waiting; later calls fail at once (→ fallback). */
   close(): void {
-    this.closing.abort();
+    this.closed = true;
+    for (const stop of this.inflight) stop.abort();
     this.scheduler.rejectAll(new LlmUnavailableError('unreachable', 'The answerer is shutting down'));
   }
 }

@@ -229,6 +229,32 @@ describe('cancellation', () => {
   });
 });
 
+describe('per-instance concurrency and shutdown', () => {
+  it('never sends one host more requests than OLLAMA_CONCURRENCY; the others wait their turn', async () => {
+    const fresh = await startOllamaStandIn({ chat: () => ({ kind: 'reply', tokens: ['Fine ', '[1].'], delayMs: 20 }) });
+    try {
+      const { answerer } = setup({ OLLAMA_CONCURRENCY: '1' }, fresh.url);
+      const answers = await Promise.all(['a?', 'b?', 'c?'].map((q) => answerer.answer(q)));
+      expect(answers.map((a) => a.mode)).toEqual(['llm', 'llm', 'llm']);
+      expect(fresh.chatRequests()).toHaveLength(3);
+      expect(fresh.maxConcurrentChats).toBe(1);
+    } finally {
+      await fresh.close();
+    }
+  });
+
+  it('close() stops requests in flight (they fall back) and later ones fall back at once', async () => {
+    standIn.setChat(() => ({ kind: 'stall', tokens: ['Revenue '] }));
+    const { answerer, pool } = setup({ OLLAMA_IDLE_TIMEOUT_MS: '60000' });
+    const abortsBefore = standIn.clientAborts;
+    const pending = answerer.answer('How did revenue develop?', { onToken: () => pool.close() });
+    expect((await pending).mode).toBe('retrieval-only');
+    await standIn.waitForClientAborts(abortsBefore + 1);
+    expect((await answerer.answer('And now?')).mode).toBe('retrieval-only');
+    expect(standIn.chatRequests()).toHaveLength(1);
+  });
+});
+
 describe('cancellation of a non-streaming call', () => {
   it('abort stops the condense request too (the client cannot abort it by itself)', async () => {
     standIn.setChat(() => ({ kind: 'hang' }));
