@@ -119,6 +119,7 @@ describe('opening an index', () => {
     expect((err as Error).message).toContain(FIXTURE);
     expect((err as Error).message).toContain(otherModel);
     expect((err as Error).message).toContain('re-ingest');
+    expect((err as Error).message).not.toContain('\n'); // the CLI prints it as one line
   });
 
   it('sees documents another writer committed after it was opened', async () => {
