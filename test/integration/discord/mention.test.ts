@@ -117,7 +117,7 @@ describe('Discord adapter: mentions', () => {
     // Earlier conversation in that thread, which the bot has no memory of.
     const earlierQ = h.standIn.userMessage({ content: 'Where are the logs kept?', channelId: threadId, author: h.standIn.bob });
     h.standIn.model.messages.set(String(earlierQ.id), earlierQ);
-    const earlierA = { ...h.standIn.userMessage({ content: 'In /var/log/mrag.', channelId: threadId, author: h.standIn.botUser }), author: h.standIn.botUser };
+    const earlierA = h.standIn.userMessage({ content: 'In /var/log/mrag.', channelId: threadId, author: h.standIn.botUser });
     h.standIn.model.messages.set(String(earlierA.id), earlierA);
 
     const png = Buffer.from('89504e470d0a1a0a0000000d49484452000000010000000108020000009077053e0000000c4944415408d763f8ffff3f0005fe02fea7d6a4e80000000049454e44ae426082', 'hex');
