@@ -31,11 +31,15 @@ export function createStubAnswerer(options: StubAnswererOptions = {}): Answerer 
   const sleep = (ms: number, signal?: AbortSignal) =>
     new Promise<void>((resolve, reject) => {
       if (signal?.aborted) return reject(signal.reason ?? new Error('aborted'));
-      const t = setTimeout(resolve, ms);
-      signal?.addEventListener('abort', () => {
+      const onAbort = () => {
         clearTimeout(t);
-        reject(signal.reason ?? new Error('aborted'));
-      }, { once: true });
+        reject(signal?.reason ?? new Error('aborted'));
+      };
+      const t = setTimeout(() => {
+        signal?.removeEventListener('abort', onAbort);
+        resolve();
+      }, ms);
+      signal?.addEventListener('abort', onAbort, { once: true });
     });
 
   return {
