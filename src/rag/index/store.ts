@@ -37,6 +37,14 @@ export interface FigureRow extends StoredFigure {
 }
 
 export type TableName = 'chunks' | 'figures';
+export type VectorColumn = 'vector' | 'captionVector';
+
+/**
+ * From this many rows on, a vector column gets a LanceDB IVF-PQ (ANN) index at commit and
+ * hybrid search uses it. Below it, exact search over the in-memory matrix is both faster and
+ * exact (bench/search.ts: LanceDB's flat scan is several times slower than a plain loop here).
+ */
+export const ANN_MIN_ROWS = 100_000;
 
 export const indexDir = (dataDir: string) => path.join(dataDir, 'index');
 const metaPath = (dataDir: string) => path.join(indexDir(dataDir), 'meta.json');
@@ -175,9 +183,16 @@ export class IndexStore {
   }
 
   /** Rebuild the BM25 indexes and publish the change to readers (bump `generation`). */
-  async commit(): Promise<void> {
+  async commit(annMinRows = ANN_MIN_ROWS): Promise<void> {
     for (const [table, column] of [[this.tables.chunks, 'text'], [this.tables.figures, 'searchText']] as const) {
       if ((await table.countRows()) > 0) await table.createIndex(column, { config: lancedb.Index.fts(), replace: true });
+    }
+    const annColumns = [[this.tables.chunks, 'vector'], [this.tables.figures, 'vector'], [this.tables.figures, 'captionVector']] as const;
+    for (const [table, column] of annColumns) {
+      const rows = await table.countRows();
+      if (rows < annMinRows) continue;
+      const numSubVectors = this.meta.dim % 16 === 0 ? this.meta.dim / 16 : 1;
+      await table.createIndex(column, { config: lancedb.Index.ivfPq({ numPartitions: Math.round(Math.sqrt(rows)), numSubVectors, distanceType: 'dot' }), replace: true });
     }
     const latest = readIndexMeta(this.dataDir) ?? this.meta;
     this.meta = { ...this.meta, generation: latest.generation + 1, updatedAt: new Date().toISOString() };
@@ -190,6 +205,16 @@ export class IndexStore {
     const indices = await this.tables[table].listIndices();
     if (!indices.some((i) => i.columns.includes(column))) return [];
     const rows = await this.tables[table].search(query, 'fts', column).select(['id', '_score']).limit(limit).toArray();
+    return rows.map((r) => String(r.id));
+  }
+
+  async hasVectorIndex(table: TableName, column: VectorColumn): Promise<boolean> {
+    return (await this.tables[table].listIndices()).some((i) => i.columns.includes(column) && i.indexType !== 'FTS');
+  }
+
+  /** ANN search through the IVF-PQ index (rows added since the index was built are scanned too); ids best first. */
+  async vectorSearch(table: TableName, column: VectorColumn, query: Float32Array, limit: number): Promise<string[]> {
+    const rows = await this.tables[table].vectorSearch(Array.from(query)).column(column).distanceType('dot').nprobes(20).refineFactor(5).limit(limit).select(['id']).toArray();
     return rows.map((r) => String(r.id));
   }
 

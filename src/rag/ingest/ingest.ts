@@ -33,6 +33,8 @@ export interface IngestOptions {
   fetchTimeoutMs?: number;
   /** Reuse a loaded embedder (else one is created from config.embedding.model and closed at the end). */
   embedder?: Embedder;
+  /** Row count from which vector columns get an ANN index (default ANN_MIN_ROWS; lower it in tests). */
+  annMinRows?: number;
   onProgress?: (progress: { done: number; total: number; source: string }) => void;
 }
 
@@ -123,7 +125,7 @@ export async function ingest(inputs: string[], deps: IngestDeps, options: Ingest
         changed = true;
       }
     }
-    if (changed) await store.commit();
+    if (changed) await store.commit(options.annMinRows);
     summary.totalDocuments = (await store.documents()).length;
   } finally {
     await store?.close();

@@ -22,6 +22,8 @@ interface Loaded {
   chunkVectors: VectorMatrix;
   figureVectors: VectorMatrix;
   captionVectors: VectorMatrix;
+  /** Columns with an ANN index (large tables): hybrid search asks LanceDB instead of the matrix. */
+  ann: { chunks: boolean; figures: boolean; captions: boolean };
 }
 
 const chunkRecord = ({ vector: _v, rev: _r, ...rest }: ChunkRow): ChunkRecord => rest;
@@ -42,6 +44,11 @@ export class Searcher implements Retriever {
   /** Load (or reload after another process committed) the rows and their vectors. */
   async load(): Promise<void> {
     const [chunkRows, figureRows] = await Promise.all([this.store.loadChunks(), this.store.loadFigures()]);
+    const ann = {
+      chunks: await this.store.hasVectorIndex('chunks', 'vector'),
+      figures: await this.store.hasVectorIndex('figures', 'vector'),
+      captions: await this.store.hasVectorIndex('figures', 'captionVector'),
+    };
     const dim = this.store.info.dim;
     this.loaded = {
       chunks: chunkRows.map(chunkRecord),
@@ -51,6 +58,7 @@ export class Searcher implements Retriever {
       chunkVectors: new VectorMatrix(dim, chunkRows.map((c) => c.vector)),
       figureVectors: new VectorMatrix(dim, figureRows.map((f) => f.vector)),
       captionVectors: new VectorMatrix(dim, figureRows.map((f) => f.captionVector)),
+      ann,
     };
   }
 
@@ -84,10 +92,21 @@ export class Searcher implements Retriever {
       figures = seedScores(data.figureVectors.scoresAll(q), figureParams).map((h) => ({ ...data.figures[h.index]!, kind: 'figure', score: h.score }));
       timings.vector = performance.now() - t2;
     } else {
-      const ids = (matrix: VectorMatrix, rows: Array<{ id: string }>, v: Float32Array) => matrix.topK(v, CANDIDATES).map((h) => rows[h.index]!.id);
-      const chunkLists = queryVectors.map((v) => ids(data.chunkVectors, data.chunks, v));
-      const figureLists = queryVectors.map((v) => ids(data.figureVectors, data.figures, v));
-      if (textVector) figureLists.push(ids(data.captionVectors, data.figures, textVector));
+      const exact = (matrix: VectorMatrix, rows: Array<{ id: string }>, v: Float32Array) => matrix.topK(v, CANDIDATES).map((h) => rows[h.index]!.id);
+      const known = (index: Map<string, number>) => (ids: string[]) => ids.filter((id) => index.has(id));
+      const chunkLists = await Promise.all(
+        queryVectors.map((v) => (data.ann.chunks ? this.store.vectorSearch('chunks', 'vector', v, CANDIDATES).then(known(data.chunkIndex)) : exact(data.chunkVectors, data.chunks, v))),
+      );
+      const figureLists = await Promise.all(
+        queryVectors.map((v) => (data.ann.figures ? this.store.vectorSearch('figures', 'vector', v, CANDIDATES).then(known(data.figureIndex)) : exact(data.figureVectors, data.figures, v))),
+      );
+      if (textVector) {
+        figureLists.push(
+          data.ann.captions
+            ? known(data.figureIndex)(await this.store.vectorSearch('figures', 'captionVector', textVector, CANDIDATES))
+            : exact(data.captionVectors, data.figures, textVector),
+        );
+      }
       const t3 = performance.now();
       timings.vector = t3 - t2;
       const ftq = fullTextQuery(text);

@@ -135,3 +135,30 @@ describe('opening an index', () => {
     await reader.close();
   });
 });
+
+describe('large indexes', () => {
+  it('build an ANN (IVF-PQ) index past the row threshold and search through it', async () => {
+    const dataDir = path.join(tmp, 'ann');
+    const docs = path.join(tmp, 'ann-docs');
+    const { mkdirSync, writeFileSync } = await import('node:fs');
+    mkdirSync(docs, { recursive: true });
+    const topics = ['queue', 'worker', 'slack', 'discord', 'figure', 'index', 'ollama', 'redis'];
+    for (let d = 0; d < 8; d++) {
+      const paragraphs = Array.from({ length: 40 }, (_, p) => `Paragraph ${p} of document ${d} is about the ${topics[(d + p) % 8]} and the ${topics[(d * 3 + p) % 8]}.`);
+      writeFileSync(path.join(docs, `doc-${d}.md`), `# Doc ${d}\n\n${paragraphs.map((p, i) => `## Part ${i}\n\n${p}`).join('\n\n')}\n`); // one chunk per section
+    }
+    const config = configFor(dataDir);
+    const summary = await ingest([docs], { config, logger }, { embedder, annMinRows: 256 });
+    expect(summary.chunks.added).toBeGreaterThanOrEqual(256);
+    const { IndexStore } = await import('../../../src/rag/index/store.js');
+    const store = (await IndexStore.open(dataDir))!;
+    expect(await store.hasVectorIndex('chunks', 'vector')).toBe(true);
+    expect(await store.hasVectorIndex('figures', 'vector')).toBe(false);
+    await store.close();
+    const kb = await openKnowledgeBase({ config, logger, embedder });
+    const result = await kb.search({ text: 'Paragraph 7 of document 3 is about the ollama' });
+    await kb.close();
+    expect(result.chunks.length).toBe(8);
+    expect(result.chunks.some((c) => c.context.startsWith('Paragraph 7 of document 3'))).toBe(true);
+  });
+});
