@@ -14,6 +14,7 @@ import type { Logger } from '../../log.js';
 import { createEmbedder, type Embedder } from '../embed/embedder.js';
 import type { StoredDocument } from '../index/schema.js';
 import { IndexStore, indexDir, writeFileAtomic, type ChunkRow, type FigureRow } from '../index/store.js';
+import { acquireWriteLock } from '../index/write-lock.js';
 import { chunkBlocks } from './chunker.js';
 import { loadFigure, type LoadedImage } from './figures.js';
 import { readDocument } from './read-document.js';
@@ -93,7 +94,9 @@ export async function ingest(inputs: string[], deps: IngestDeps, options: Ingest
     ms: 0,
   };
   let store: IndexStore | undefined;
+  let release: (() => void) | undefined;
   try {
+    release = acquireWriteLock(indexDir(config.dataDir));
     store = await IndexStore.create(config.dataDir, embedder.modelId, embedder.dim, options.rebuild);
     if (options.rebuild) rmSync(figuresDir(config.dataDir), { recursive: true, force: true });
     const known = new Map((await store.documents()).map((d) => [d.docId, d]));
@@ -129,6 +132,7 @@ export async function ingest(inputs: string[], deps: IngestDeps, options: Ingest
     summary.totalDocuments = (await store.documents()).length;
   } finally {
     await store?.close();
+    release?.();
     if (!options.embedder) await embedder.close();
   }
   summary.ms = Math.round(performance.now() - started);

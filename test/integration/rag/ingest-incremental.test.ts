@@ -129,3 +129,20 @@ describe('incremental ingest', () => {
     }
   });
 });
+
+describe('one writer at a time', () => {
+  it('refuses a second ingest while one holds the lock, and takes over a stale lock', async () => {
+    const { acquireWriteLock } = await import('../../../src/rag/index/write-lock.js');
+    const { indexDir } = await import('../../../src/rag/index/store.js');
+    const dataDir = path.join(tmp, 'data-lock');
+    const config = loadConfig({ DATA_DIR: dataDir, EMBEDDING_MODEL: FIXTURE });
+    const release = acquireWriteLock(indexDir(dataDir));
+    await expect(ingest(['data/articles/slack-setup.md'], { config, logger }, { embedder })).rejects.toMatchObject({ code: 'index_busy' });
+    release();
+    // A lock whose process is gone (pid far above pid_max) does not block forever.
+    writeFileSync(path.join(indexDir(dataDir), 'ingest.lock'), '99999999');
+    const summary = await ingest(['data/articles/slack-setup.md'], { config, logger }, { embedder });
+    expect(summary.documents.added).toBe(1);
+    expect(existsSync(path.join(indexDir(dataDir), 'ingest.lock'))).toBe(false);
+  });
+});
