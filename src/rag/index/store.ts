@@ -45,6 +45,9 @@ export type VectorColumn = 'vector' | 'captionVector';
  * exact (bench/search.ts: LanceDB's flat scan is several times slower than a plain loop here).
  */
 export const ANN_MIN_ROWS = 100_000;
+/** IVF partitions probed per query, and PQ candidates re-ranked exactly (× limit): recall over speed. */
+export const ANN_NPROBES = 40;
+export const ANN_REFINE_FACTOR = 40;
 
 export const indexDir = (dataDir: string) => path.join(dataDir, 'index');
 const metaPath = (dataDir: string) => path.join(indexDir(dataDir), 'meta.json');
@@ -214,7 +217,7 @@ export class IndexStore {
 
   /** ANN search through the IVF-PQ index (rows added since the index was built are scanned too); ids best first. */
   async vectorSearch(table: TableName, column: VectorColumn, query: Float32Array, limit: number): Promise<string[]> {
-    const rows = await this.tables[table].vectorSearch(Array.from(query)).column(column).distanceType('dot').nprobes(20).refineFactor(5).limit(limit).select(['id']).toArray();
+    const rows = await this.tables[table].vectorSearch(Array.from(query)).column(column).distanceType('dot').nprobes(ANN_NPROBES).refineFactor(ANN_REFINE_FACTOR).limit(limit).select(['id']).toArray();
     return rows.map((r) => String(r.id));
   }
 
