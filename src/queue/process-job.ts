@@ -107,7 +107,7 @@ async function generate(
     }
     images.push(await side.fetchImage(image.url, MAX_IMAGE_BYTES));
   }
-  const history = await loadHistory(deps, side, job, logger);
+  const { history, shownFigureIds } = await loadHistory(deps, side, job, logger);
   // Coalesce tokens: at most one update in flight, always with the newest text. The
   // platform Reply applies its own edit interval on top.
   const stream = createEditThrottle({
@@ -120,6 +120,7 @@ async function generate(
     return await deps.answerer.answer(job.question, {
       history,
       images,
+      shownFigureIds,
       signal,
       onToken: (token) => {
         text += token;
@@ -131,14 +132,20 @@ async function generate(
   }
 }
 
-async function loadHistory(deps: AskJobDeps, side: PlatformWorkerSide, job: AskJob, logger: Logger): Promise<ChatTurn[]> {
-  const { turns } = await deps.memory.get({ platform: job.platform, channelId: job.channelId, threadId: job.threadId });
-  if (turns.length > 0 || !side.fetchHistory) return turns;
+/** The thread's earlier turns and the figures already shown in it. */
+async function loadHistory(
+  deps: AskJobDeps,
+  side: PlatformWorkerSide,
+  job: AskJob,
+  logger: Logger,
+): Promise<{ history: ChatTurn[]; shownFigureIds: string[] }> {
+  const { turns, figureIds } = await deps.memory.get({ platform: job.platform, channelId: job.channelId, threadId: job.threadId });
+  if (turns.length > 0 || !side.fetchHistory) return { history: turns, shownFigureIds: figureIds };
   try {
-    return (await side.fetchHistory(job)).slice(-deps.config.memory.turns);
+    return { history: (await side.fetchHistory(job)).slice(-deps.config.memory.turns), shownFigureIds: figureIds };
   } catch (err) {
     logger.warn({ err: describe(err) }, 'could not read thread history; answering without it');
-    return [];
+    return { history: [], shownFigureIds: figureIds };
   }
 }
 

@@ -114,6 +114,12 @@ export interface AnswerOptions {
   /** Called with each streamed token (or chunk of tokens). */
   onToken?: (token: string) => void;
   signal?: AbortSignal;
+  /**
+   * Ids of figures already attached earlier in this thread. When the model cites no figure,
+   * the fallback "top figure" skips these, so a follow-up does not re-post the same image.
+   * A figure the model cites is attached again: the answer refers to it.
+   */
+  shownFigureIds?: readonly string[];
 }
 
 /** The answer pipeline's one-call surface: `answerer.answer(question, options)`. */

@@ -23,6 +23,7 @@ export interface StubCall {
   question: string;
   history: ChatTurn[];
   images: Uint8Array[];
+  shownFigureIds: readonly string[];
 }
 
 export function createStubAnswerer(options: StubAnswererOptions = {}): Answerer & { calls: StubCall[] } {
@@ -45,7 +46,7 @@ export function createStubAnswerer(options: StubAnswererOptions = {}): Answerer 
   return {
     calls,
     async answer(question: string, opts: AnswerOptions = {}): Promise<Answer> {
-      calls.push({ question, history: opts.history ?? [], images: opts.images ?? [] });
+      calls.push({ question, history: opts.history ?? [], images: opts.images ?? [], shownFigureIds: opts.shownFigureIds ?? [] });
       await options.onStart?.(question);
       const failure = failures.length > 0 ? failures.shift() : undefined;
       if (failure !== undefined && !options.failAfterTokens) throw failure;

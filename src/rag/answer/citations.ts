@@ -43,11 +43,17 @@ function stripScore(f: PromptFigure): AnswerFigure {
  * The figures to attach: those cited (that exist), in citation order; when none was
  * cited, the top retrieved figure if its score reaches `minScore`. At most `max`.
  */
-export function chooseFigures(cited: number[], figures: PromptFigure[], minScore: number, max = MAX_ATTACHED_FIGURES): AnswerFigure[] {
+export function chooseFigures(
+  cited: number[],
+  figures: PromptFigure[],
+  minScore: number,
+  max = MAX_ATTACHED_FIGURES,
+  alreadyShown: ReadonlySet<string> = new Set(),
+): AnswerFigure[] {
   const byNumber = new Map(figures.map((f) => [f.n, f]));
   const chosen = cited.map((n) => byNumber.get(n)).filter((f): f is PromptFigure => f !== undefined);
   if (chosen.length > 0) return chosen.slice(0, max).map(stripScore);
-  const top = figures[0];
+  const top = figures.find((f) => !alreadyShown.has(f.id));
   return top && top.score >= minScore ? [stripScore(top)] : [];
 }
 

@@ -134,7 +134,7 @@ export function createAnswerPipeline(deps: AnswerPipelineDeps): Answerer {
     const cited = parseCitations(text);
     const cites = citedSources(cited.sources, context.sources);
     const sources = cites.length > 0 ? cites : context.sources.slice(0, options.uncitedSources ?? 3);
-    const figures = chooseFigures(cited.figures, context.figures, minFigureScore);
+    const figures = chooseFigures(cited.figures, context.figures, minFigureScore, undefined, new Set(opts.shownFigureIds ?? []));
     timings.total = Math.round((performance.now() - started) * 10) / 10;
     logger.debug(
       { mode: 'llm', query: condensed.method, sources: sources.length, figures: figures.length, dropped: context.dropped, timings },

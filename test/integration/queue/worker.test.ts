@@ -29,7 +29,8 @@ const finished = (harness: Harness, eventId: string, type: 'finish' | 'fail' = '
 
 describe('ask worker', () => {
   it('streams the answer into one message, finishes it and remembers the turn for a follow-up', async () => {
-    const answerer = createStubAnswerer({ text: (q) => `Answer to ${q} with several streamed words`, tokenDelayMs: 5 });
+    const figure = { n: 1, id: 'doc#f1', imagePath: '/figures/arch.png', caption: 'Architecture', title: 'Doc', section: 'Intro', source: 'doc.md' };
+    const answerer = createStubAnswerer({ text: (q) => `Answer to ${q} with several streamed words`, tokenDelayMs: 5, figures: [figure] });
     h = await startHarness({ answerer });
     const first = askInput({ question: 'What is CLIP?' });
     expect(await h.gateway.enqueue(first)).toMatchObject({ ok: true });
@@ -46,6 +47,9 @@ describe('ask worker', () => {
     await h.gateway.enqueue(followUp);
     await finished(h, followUp.eventId);
     expect(answerer.calls[1]!.history).toEqual([{ question: 'What is CLIP?', answer: 'Answer to What is CLIP? with several streamed words' }]);
+    // The figure attached to the first answer is known as shown, so a follow-up need not re-post it.
+    expect(answerer.calls[0]!.shownFigureIds).toEqual([]);
+    expect(answerer.calls[1]!.shownFigureIds).toEqual(['doc#f1']);
     expect(await h.gateway.isBotThread('discord', 'c1', 't1')).toBe(true);
   });
 

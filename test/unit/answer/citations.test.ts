@@ -41,6 +41,13 @@ describe('chooseFigures', () => {
     expect(chooseFigures([], figures, 0.6)).toEqual([]);
     expect(chooseFigures([], [], 0)).toEqual([]);
   });
+
+  it('skips figures already shown in the thread when none was cited, but re-attaches a cited one', () => {
+    const shown = new Set(['f1']);
+    expect(chooseFigures([], figures, 0.2, 4, shown).map((f) => f.n)).toEqual([2]);
+    expect(chooseFigures([], figures, 0.4, 4, shown)).toEqual([]);
+    expect(chooseFigures([1], figures, 0.2, 4, shown).map((f) => f.n)).toEqual([1]);
+  });
 });
 
 describe('citedSources', () => {
