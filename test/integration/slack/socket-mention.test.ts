@@ -169,6 +169,18 @@ describe('Slack in Socket Mode', () => {
     expect(text).toBe('Attention @\u200Bchannel and @\u200Bhere: ask @\u200BU0OTHER in #random. @\u200Beveryone *done*.');
   });
 
+  it('tells the user in the thread when a question is too long (20 000 characters), and asks nothing', async () => {
+    const ts = h.standIn.nextTs();
+    const question = 'why '.repeat(5000);
+    const callsBefore = answerer.calls.length;
+    await deliver(mentionEvent({ channel: CHANNEL, user: USER, text: `<@${h.standIn.botUserId}> ${question}`, ts }));
+    await h.handled('invalid');
+    const placeholderTs = h.standIn.messages.get(CHANNEL)!.find((m) => m.thread_ts === ts)!.ts;
+    const warning = h.standIn.callsTo('chat.update').find((c) => c.args.ts === placeholderTs);
+    expect(String(warning?.args.text)).toMatch(/too long/i);
+    expect(answerer.calls.length).toBe(callsBefore);
+  });
+
   it('retries a Web API call answered with ratelimited + Retry-After', async () => {
     h.standIn.rateLimitNext('chat.postMessage', 1);
     const ts = h.standIn.nextTs();
