@@ -14,6 +14,7 @@ import { hitRateLimit } from './rate-limit.js';
 import { createThreadMemory } from './thread-memory.js';
 
 export const BUSY_MESSAGE = "I'm busy answering other questions right now — please try again in a minute.";
+export const UNAVAILABLE_MESSAGE = "I can't reach my question queue right now — please try again in a minute.";
 
 export function rateLimitedMessage(retryAfterMs: number, scope: 'user' | 'channel'): string {
   const seconds = Math.max(1, Math.ceil(retryAfterMs / 1000));
@@ -39,9 +40,27 @@ export function createAskGateway(deps: { config: Config; connection: Redis; logg
   const prefix = config.redis.prefix;
   const queue = createAskQueue(connection, config);
   const memory = createThreadMemory({ connection, config });
+  // True from a lost connection until it is ready again (a connection still starting up is
+  // not "lost": its commands simply wait for it).
+  let redisLost = false;
+  const onClose = () => {
+    redisLost = true;
+  };
+  const onReady = () => {
+    redisLost = false;
+  };
+  connection.on('close', onClose);
+  connection.on('ready', onReady);
 
   return {
     async admit(event): Promise<Admission> {
+      // With Redis down, ioredis would hold our commands until it reconnects — past the
+      // platform's 3 s deadline, with the user told nothing. Say so at once instead; the
+      // event is not claimed, so a platform retry can still be answered later.
+      if (redisLost) {
+        logger.warn({ platform: event.platform, redis: connection.status }, 'Redis unavailable: question turned away');
+        return { ok: false, reason: 'busy', message: UNAVAILABLE_MESSAGE };
+      }
       const claimed = await connection.set(keys.admitted(prefix, event.platform, event.eventId), '1', 'EX', DEDUPE_TTL_SECONDS, 'NX');
       if (claimed === null) return { ok: false, reason: 'duplicate' };
 
@@ -86,6 +105,8 @@ export function createAskGateway(deps: { config: Config; connection: Redis; logg
     markBotThread: (platform, channelId, threadId) => memory.mark({ platform, channelId, threadId }),
 
     async close() {
+      connection.off('close', onClose);
+      connection.off('ready', onReady);
       await queue.close();
     },
   };

@@ -1,5 +1,11 @@
 import { afterEach, describe, expect, it } from 'vitest';
+import { loadConfig } from '../../../src/config/env.js';
+import { createLogger } from '../../../src/log.js';
+import { createAskGateway, UNAVAILABLE_MESSAGE } from '../../../src/queue/ask-gateway.js';
 import { createAskQueue } from '../../../src/queue/ask-queue.js';
+import { closeRedisConnection, createRedisConnection } from '../../../src/queue/redis.js';
+import { waitFor } from '../../helpers/recording-platform.js';
+import { startPrivateRedis, uniquePrefix } from '../../helpers/redis.js';
 import { createStubAnswerer } from '../../helpers/stub-answerer.js';
 import { askInput, startHarness, type Harness } from './harness.js';
 
@@ -102,5 +108,29 @@ describe('ask gateway', () => {
     const job = await queue.getJob(result.ok ? result.jobId : '');
     await queue.close();
     expect(JSON.stringify(job?.data)).not.toContain(h.config.discord!.token);
+  });
+});
+
+describe('ask gateway while Redis is down', () => {
+  it('turns a question away at once with a clear message, and answers a retry once Redis is back', async () => {
+    const redis = await startPrivateRedis();
+    const config = loadConfig({ REDIS_URL: redis.url, REDIS_PREFIX: uniquePrefix('down') });
+    const connection = createRedisConnection(config.redis.url);
+    const gateway = createAskGateway({ config, connection, logger: createLogger({ level: 'silent' }) });
+    try {
+      await connection.ping();
+      await redis.stop(true);
+      await waitFor(() => connection.status === 'reconnecting' || connection.status === 'connecting', { what: 'connection to notice Redis is down' });
+      expect(await gateway.admit(event('down-1'))).toEqual({ ok: false, reason: 'busy', message: UNAVAILABLE_MESSAGE });
+
+      await redis.restart();
+      await waitFor(() => connection.status === 'ready', { what: 'reconnect' });
+      // Nothing was claimed while Redis was down: the platform's retry is admitted.
+      expect(await gateway.admit(event('down-1'))).toEqual({ ok: true });
+    } finally {
+      await gateway.close();
+      await closeRedisConnection(connection);
+      await redis.stop();
+    }
   });
 });
