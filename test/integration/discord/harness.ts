@@ -12,7 +12,7 @@ import { keys } from '../../../src/queue/keys.js';
 import { closeRedisConnection, createRedisConnection } from '../../../src/queue/redis.js';
 import { createThreadMemory } from '../../../src/queue/thread-memory.js';
 import { startAskWorker } from '../../../src/queue/worker.js';
-import { makeFigures } from '../../platforms/discord-standin-figures.js';
+import { makeFigures } from '../../helpers/figures.js';
 import { startDiscordStandIn, type DiscordStandIn, type RestCall } from '../../platforms/discord-standin.js';
 import { userPayload, type UserPayload } from '../../platforms/discord-standin-payloads.js';
 import { cleanPrefix, TEST_REDIS_URL, uniquePrefix } from '../../helpers/redis.js';

@@ -3,11 +3,7 @@
  * gateway and worker from src/queue on the real Redis (unique prefix), a stub answerer,
  * the real Bolt adapter (Socket Mode or HTTP) and the real REST worker side.
  */
-import { mkdtempSync } from 'node:fs';
-import os from 'node:os';
-import path from 'node:path';
 import { Writable } from 'node:stream';
-import sharp from 'sharp';
 import { startSlackAdapter, type RunningSlackAdapter } from '../../../src/bots/slack/adapter.js';
 import { createSlackWorkerSide } from '../../../src/bots/slack/worker-side.js';
 import { loadConfig, type Config } from '../../../src/config/env.js';
@@ -18,6 +14,7 @@ import { startAskWorker, type RunningAskWorker } from '../../../src/queue/worker
 import type { AnswerFigure, Answerer } from '../../../src/rag/types.js';
 import { cleanPrefix, TEST_REDIS_URL, uniquePrefix } from '../../helpers/redis.js';
 import { SlackStandIn } from '../../platforms/slack-standin.js';
+import { makeFigures as makeSharedFigures } from '../../helpers/figures.js';
 
 export const BOT_TOKEN = 'xoxb-standin-0000-secret-bot-token';
 export const APP_TOKEN = 'xapp-standin-0000-secret-app-token';
@@ -53,14 +50,7 @@ export function captureLogs(): { logger: Logger; logs: string[] } {
 
 /** Two small PNG figures with captions, in a temp dir. */
 export async function makeFigures(): Promise<AnswerFigure[]> {
-  const dir = mkdtempSync(path.join(os.tmpdir(), 'mrag-slack-fig-'));
-  const figures: AnswerFigure[] = [];
-  for (const [i, color] of [{ r: 200, g: 30, b: 30 }, { r: 30, g: 30, b: 200 }].entries()) {
-    const imagePath = path.join(dir, `figure-${i + 1}.png`);
-    await sharp({ create: { width: 8, height: 6, channels: 3, background: color } }).png().toFile(imagePath);
-    figures.push({ n: i + 1, id: `fig-${i + 1}`, imagePath, caption: `Diagram ${i + 1}: the pipeline`, title: 'Guide', section: 'Overview', source: 'docs/guide.md' });
-  }
-  return figures;
+  return await makeSharedFigures({ caption: (n) => `Diagram ${n}: the pipeline`, section: () => 'Overview', fileName: (n) => `figure-${n}.png`, width: 8, height: 6 });
 }
 
 export async function startSlackHarness(options: {

@@ -13,7 +13,7 @@ import type { ReplyState } from '../../../src/queue/reply.js';
 import type { Answer } from '../../../src/rag/types.js';
 import { startDiscordStandIn, type DiscordStandIn } from '../../platforms/discord-standin.js';
 import { messagePayload } from '../../platforms/discord-standin-payloads.js';
-import { makeFigures } from '../../platforms/discord-standin-figures.js';
+import { makeFigures } from '../../helpers/figures.js';
 
 const logger = createLogger({ level: 'silent' });
 let standIn: DiscordStandIn;
