@@ -20,25 +20,23 @@ export type IndexMeta = z.infer<typeof indexMetaSchema>;
 
 const optionalInt = z.number().int().nullish().transform((v) => v ?? undefined);
 
-export const storedChunkSchema = z.object({
+/** Columns every stored chunk and figure row has: identity, revision and provenance. */
+const storedItemBase = z.object({
   id: z.string(),
   docId: z.string(),
   rev: z.string(),
   source: z.string(),
   title: z.string(),
   section: z.string(),
+});
+
+export const storedChunkSchema = storedItemBase.extend({
   text: z.string(),
   context: z.string(),
   page: optionalInt,
 });
 
-export const storedFigureSchema = z.object({
-  id: z.string(),
-  docId: z.string(),
-  rev: z.string(),
-  source: z.string(),
-  title: z.string(),
-  section: z.string(),
+export const storedFigureSchema = storedItemBase.extend({
   caption: z.string(),
   /** `title › section: caption`, the column the full-text index covers. */
   searchText: z.string(),
