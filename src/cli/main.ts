@@ -10,6 +10,7 @@ import { registerAsk } from './commands/ask.js';
 import { registerBot } from './commands/bot.js';
 import { registerDiscord } from './commands/discord.js';
 import { registerEval } from './commands/eval.js';
+import { registerFeedback } from './commands/feedback.js';
 import { registerIngest } from './commands/ingest.js';
 import { registerSearch } from './commands/search.js';
 import { registerStart } from './commands/start.js';
@@ -33,6 +34,7 @@ export function buildProgram(): Command {
   registerBot(program);
   registerStart(program);
   registerDiscord(program);
+  registerFeedback(program);
   return program;
 }
 

@@ -13,6 +13,9 @@ export const DEFAULTS = {
   OLLAMA_MODEL: 'llama3.2-vision',
   EMBEDDING_MODEL: 'Xenova/clip-vit-base-patch16',
   DATA_DIR: './data',
+  KB_DIR: './kb',
+  HTTP_HOST: '127.0.0.1',
+  HTTP_PORT: 8080,
   DISCORD_API_URL: 'https://discord.com/api',
   SLACK_API_URL: 'https://slack.com/api/',
 } as const;
@@ -23,6 +26,8 @@ export const SECRET_VARIABLES = [
   'SLACK_BOT_TOKEN',
   'SLACK_APP_TOKEN',
   'SLACK_SIGNING_SECRET',
+  'WEB_TOKEN',
+  'ADMIN_TOKEN',
 ] as const;
 
 const emptyToUndefined = (v: unknown) => (typeof v === 'string' && v.trim() === '' ? undefined : v);
@@ -89,7 +94,20 @@ export const envSchema = z.object({
   OLLAMA_IDLE_TIMEOUT_MS: opt(int(500, 600_000)),
   OLLAMA_MAX_IMAGES: opt(int(0, 16)),
   EMBEDDING_MODEL: opt(z.string().min(1)),
+  EMBEDDING_DTYPE: opt(z.enum(['fp32', 'fp16', 'q8'], { message: 'must be fp32, fp16 or q8' })),
+  HF_ENDPOINT: opt(httpUrl(', e.g. a Hub mirror such as https://hub.example.internal')),
+  RETRIEVAL_LEVEL: opt(z.enum(['auto', '1', '2', '3'], { message: 'must be auto, 1, 2 or 3' })),
+  FIGURE_DESCRIPTIONS: opt(bool),
+  FIGURE_MIN_SIZE_PX: opt(int(1, 4096)),
+  OCR_ENABLED: opt(bool),
+  OCR_LANGS: opt(z.string().regex(/^[a-z_]{3,10}(\+[a-z_]{3,10})*$/, 'must be tesseract language codes joined by +, e.g. eng or eng+deu')),
   DATA_DIR: opt(z.string().min(1)),
+  KB_DIR: opt(z.string().min(1)),
+  HTTP_HOST: opt(z.string().min(1)),
+  HTTP_PORT: opt(int(0, 65535)),
+  WEB_TOKEN: opt(z.string().min(16, 'must be at least 16 characters')),
+  ADMIN_TOKEN: opt(z.string().min(16, 'must be at least 16 characters')),
+  WORKER_HTTP_PORT: opt(int(0, 65535)),
   DISCORD_TOKEN: opt(z.string().min(10, 'looks too short to be a bot token')),
   DISCORD_APPLICATION_ID: opt(z.string().regex(/^\d{5,25}$/, 'must be a numeric application id (snowflake)')),
   DISCORD_API_URL: opt(httpUrl(', e.g. https://discord.com/api')),
@@ -102,7 +120,7 @@ export const envSchema = z.object({
   SLACK_API_URL: opt(httpUrl(', e.g. https://slack.com/api/')),
   SLACK_PORT: opt(int(1, 65535)),
   SLACK_CHANNEL_IDS: opt(idList),
-  SLACK_NATIVE_STREAMING: opt(bool),
+  SLACK_NATIVE_STREAMING: opt(z.enum(['auto', 'true', 'false'], { message: 'must be auto, true or false' })),
   WORKER_CONCURRENCY: opt(int(1, 256)),
   WORKER_ATTEMPTS: opt(int(1, 20)),
   WORKER_BACKOFF_MS: opt(int(10, 600_000)),
@@ -138,8 +156,12 @@ export interface SlackConfig {
   apiUrl: string;
   port: number;
   channelIds: string[];
-  nativeStreaming: boolean;
+  /** `auto`: native streaming (chat.startStream…) where the workspace allows it, placeholder edits elsewhere. */
+  nativeStreaming: 'auto' | 'on' | 'off';
 }
+
+/** `auto`: level 3 when the embedding model loads, else level 2 (see docs/ARCHITECTURE.md). */
+export type RetrievalLevelSetting = 'auto' | 1 | 2 | 3;
 
 export interface Config {
   redis: { url: string; /** true when REDIS_URL was set by the user */ explicit: boolean; prefix: string };
@@ -153,9 +175,36 @@ export interface Config {
     /** Images sent with one request; llama3.2-vision accepts only one, other vision models (gemma3, qwen2.5vl) several. */
     maxImages: number;
   };
-  embedding: { model: string };
+  embedding: {
+    model: string;
+    /** Weights variant: fp32 (default), fp16, q8 (`_quantized` files, ~2x faster on CPU). */
+    dtype: 'fp32' | 'fp16' | 'q8';
+    /** Hub mirror base URL (HF_ENDPOINT); undefined = the library's default. */
+    hubEndpoint?: string;
+  };
+  retrieval: { level: RetrievalLevelSetting };
+  figures: {
+    /** Write model descriptions of figures at ingest (level 1). */
+    describe: boolean;
+    /** Images whose shorter displayed side is below this many pixels are decoration: skipped and reported. */
+    minSidePx: number;
+  };
+  ocr: { enabled: boolean; /** tesseract language codes joined by '+', e.g. 'eng' */ langs: string };
   /** Absolute path of the knowledge base and index directory. */
   dataDir: string;
+  /** Absolute path of the team's documents (what `mrag ingest` reads by default in Compose). */
+  kbDir: string;
+  http: {
+    host: string;
+    /** Web chat, health, metrics and admin of `start`/`bot` (0 = any free port). */
+    port: number;
+    /** Required when `host` is not a loopback address. */
+    webToken?: string;
+    /** Enables /admin/queues. */
+    adminToken?: string;
+    /** Health and metrics port of `mrag worker` (0 = off). */
+    workerPort: number;
+  };
   discord?: DiscordConfig;
   slack?: SlackConfig;
   worker: {
@@ -184,6 +233,12 @@ export interface Config {
 }
 
 export const MAX_QUESTION_CHARS = 4000;
+
+/**
+ * 32 px: below this on the shorter side an image is an icon, a spacer or a tracking pixel
+ * (GitHub renders README badges at 20 px, favicons are 16–32 px); real figures are larger.
+ */
+export const DEFAULT_FIGURE_MIN_SIZE_PX = 32;
 
 function describeIssue(issue: z.core.$ZodIssue, env: Record<string, string | undefined>): string {
   const variable = String(issue.path[0] ?? 'environment');
@@ -231,7 +286,7 @@ export function loadConfig(env: Record<string, string | undefined> = process.env
       apiUrl: apiUrl.endsWith('/') ? apiUrl : apiUrl + '/',
       port: e.SLACK_PORT ?? 3000,
       channelIds: e.SLACK_CHANNEL_IDS ?? [],
-      nativeStreaming: e.SLACK_NATIVE_STREAMING ?? false,
+      nativeStreaming: ({ auto: 'auto', true: 'on', false: 'off' } as const)[e.SLACK_NATIVE_STREAMING ?? 'auto'],
     };
   } else if (e.SLACK_APP_TOKEN || e.SLACK_SIGNING_SECRET) {
     throw new ConfigError('SLACK_BOT_TOKEN', 'Invalid configuration: SLACK_BOT_TOKEN must be set to enable Slack');
@@ -250,8 +305,19 @@ export function loadConfig(env: Record<string, string | undefined> = process.env
       idleTimeoutMs: e.OLLAMA_IDLE_TIMEOUT_MS ?? 30_000,
       maxImages: e.OLLAMA_MAX_IMAGES ?? 1,
     },
-    embedding: { model: e.EMBEDDING_MODEL ?? DEFAULTS.EMBEDDING_MODEL },
+    embedding: { model: e.EMBEDDING_MODEL ?? DEFAULTS.EMBEDDING_MODEL, dtype: e.EMBEDDING_DTYPE ?? 'fp32', hubEndpoint: e.HF_ENDPOINT },
+    retrieval: { level: e.RETRIEVAL_LEVEL === undefined || e.RETRIEVAL_LEVEL === 'auto' ? 'auto' : (Number(e.RETRIEVAL_LEVEL) as 1 | 2 | 3) },
+    figures: { describe: e.FIGURE_DESCRIPTIONS ?? false, minSidePx: e.FIGURE_MIN_SIZE_PX ?? DEFAULT_FIGURE_MIN_SIZE_PX },
+    ocr: { enabled: e.OCR_ENABLED ?? true, langs: e.OCR_LANGS ?? 'eng' },
     dataDir: path.resolve(e.DATA_DIR ?? DEFAULTS.DATA_DIR),
+    kbDir: path.resolve(e.KB_DIR ?? DEFAULTS.KB_DIR),
+    http: {
+      host: e.HTTP_HOST ?? DEFAULTS.HTTP_HOST,
+      port: e.HTTP_PORT ?? DEFAULTS.HTTP_PORT,
+      webToken: e.WEB_TOKEN,
+      adminToken: e.ADMIN_TOKEN,
+      workerPort: e.WORKER_HTTP_PORT ?? 0,
+    },
     discord,
     slack,
     worker: {

@@ -7,7 +7,7 @@
 import { z } from 'zod';
 import { MAX_QUESTION_CHARS } from '../config/env.js';
 
-export const PLATFORMS = ['discord', 'slack', 'terminal'] as const;
+export const PLATFORMS = ['discord', 'slack', 'web', 'terminal'] as const;
 export type Platform = (typeof PLATFORMS)[number];
 
 export const JOB_VERSION = 1;

@@ -11,6 +11,7 @@ import type { Redis } from 'ioredis';
 import type { Config } from '../config/env.js';
 import type { Logger } from '../log.js';
 import type { Answer, Answerer, ChatTurn } from '../rag/types.js';
+import { answerToRemember, type FeedbackStore } from './feedback.js';
 import { GENERIC_APOLOGY, isTransientError, PermanentJobError, userMessageFor } from './errors.js';
 import { MAX_IMAGE_BYTES } from './fetch-image.js';
 import { askJobSchema, type AskJob, type Platform } from './job.js';
@@ -25,6 +26,8 @@ export interface AskJobDeps {
   answerer: Answerer;
   platforms: Partial<Record<Platform, PlatformWorkerSide>>;
   memory: ThreadMemory;
+  /** Remembers each answer so that feedback clicks can be stored with it. */
+  feedback?: FeedbackStore;
   logger: Logger;
 }
 
@@ -61,13 +64,15 @@ export async function runAskAttempt(deps: AskJobDeps, attempt: JobAttempt): Prom
   if (!side) throw new PermanentJobError(`no worker side for platform ${job.platform}`, GENERIC_APOLOGY);
   if (await state.get(DONE)) return 'already-answered';
 
-  const reply = side.createReply({ job, state, logger, editIntervalMs: deps.config.reply.editIntervalMs });
+  const reply = side.createReply({ job, answerId: attempt.jobId, state, logger, editIntervalMs: deps.config.reply.editIntervalMs });
   try {
     await reply.start();
     let answer = await state.get<Answer>(ANSWER);
     if (!answer) {
       answer = await generate(deps, side, job, reply, logger, attempt.signal);
       await state.set(ANSWER, answer);
+      // Before posting: a feedback click on the posted answer must find it.
+      await deps.feedback?.rememberAnswer(answerToRemember(answer, { answerId: attempt.jobId, ...job }));
     }
     await reply.finish(answer);
     if (!(await state.get(REMEMBERED))) {
@@ -180,7 +185,7 @@ async function failInvalidPayload(deps: AskJobDeps, data: unknown, state: ReplyS
     meta: {},
     createdAt: Date.now(),
   };
-  const reply = side.createReply({ job, state, logger, editIntervalMs: deps.config.reply.editIntervalMs });
+  const reply = side.createReply({ job, answerId: 'invalid-payload', state, logger, editIntervalMs: deps.config.reply.editIntervalMs });
   await failOnce(reply, state, 'Sorry — that request could not be processed.', logger);
 }
 
@@ -198,6 +203,6 @@ export async function failAbandonedJob(deps: AskJobDeps, jobId: string, data: un
   if (!parsed.success) return;
   const side = deps.platforms[parsed.data.platform];
   if (!side) return;
-  const reply = side.createReply({ job: parsed.data, state, logger, editIntervalMs: deps.config.reply.editIntervalMs });
+  const reply = side.createReply({ job: parsed.data, answerId: jobId, state, logger, editIntervalMs: deps.config.reply.editIntervalMs });
   await failOnce(reply, state, GENERIC_APOLOGY, logger);
 }

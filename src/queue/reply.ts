@@ -29,6 +29,8 @@ export interface ReplyState {
 
 export interface ReplyContext {
   job: AskJob;
+  /** The answer's stable id (the BullMQ job id): feedback buttons carry it. */
+  answerId: string;
   state: ReplyState;
   logger: Logger;
   /** Minimum milliseconds between two streaming edits of one message. */

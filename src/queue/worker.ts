@@ -13,6 +13,7 @@ import type { AskJob, Platform } from './job.js';
 import { ASK_QUEUE_NAME } from './keys.js';
 import { describe, failAbandonedJob, runAskAttempt, type AskJobDeps, type AttemptOutcome } from './process-job.js';
 import type { PlatformWorkerSide } from './reply.js';
+import { createFeedbackStore } from './feedback.js';
 import { createThreadMemory } from './thread-memory.js';
 
 export interface AskWorkerDeps {
@@ -37,7 +38,11 @@ const HAND_BACK_GRACE_MS = 5000;
 
 export async function startAskWorker(deps: AskWorkerDeps): Promise<RunningAskWorker> {
   const { config, logger } = deps;
-  const jobDeps: AskJobDeps = { ...deps, memory: createThreadMemory({ connection: deps.connection, config }) };
+  const jobDeps: AskJobDeps = {
+    ...deps,
+    memory: createThreadMemory({ connection: deps.connection, config }),
+    feedback: createFeedbackStore(deps.connection, config.redis.prefix),
+  };
   let shuttingDown = false;
 
   // Three parameters: BullMQ passes an AbortSignal only to processors that declare it.

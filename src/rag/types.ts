@@ -18,6 +18,14 @@ export interface ChunkRecord {
   page?: number;
 }
 
+/**
+ * The three levels of multimodal RAG of the source article, as modes of one pipeline:
+ * 1 = figures translated to text (captions, OCR, model descriptions; the LLM gets text only),
+ * 2 = text-only retrieval (BM25), original figure images to the vision model,
+ * 3 = multimodal retrieval (CLIP/SigLIP text and pixels in one space, fused with BM25).
+ */
+export type RetrievalLevel = 1 | 2 | 3;
+
 /** A figure (image) found in a document or ingested on its own. */
 export interface FigureRecord {
   id: string;
@@ -26,21 +34,42 @@ export interface FigureRecord {
   title: string;
   section: string;
   caption: string;
-  /** Absolute path of the stored image file (under DATA_DIR). */
+  /** Text read from the image's pixels by OCR ('' or absent when none / OCR off). */
+  ocrText?: string;
+  /** Model-written description of the figure (level 1, `--describe-figures`); absent when none. */
+  description?: string;
+  /** Absolute path of the stored image file (the index stores it relative to DATA_DIR). */
   imagePath: string;
   width?: number;
   height?: number;
   page?: number;
 }
 
+/**
+ * One ranked list's opinion of a hit, for "why this answer": its 1-based rank in that list
+ * and the list's own score (cosine similarity for vector lists, BM25 score for full text).
+ * Signal names: `vector` (query text vs chunk or figure pixels), `image` (the user's image vs
+ * pixels), `caption` (query vs caption embedding), `bm25` (full text: chunk text, or the
+ * figure's caption, OCR text and description).
+ */
+export interface SignalScore {
+  rank: number;
+  score: number;
+}
+export type ScoreSignals = Partial<Record<'vector' | 'image' | 'caption' | 'bm25', SignalScore>>;
+
 export interface ScoredChunk extends ChunkRecord {
   kind: 'text';
+  /** The fused score the ranking used. */
   score: number;
+  signals?: ScoreSignals;
 }
 
 export interface ScoredFigure extends FigureRecord {
   kind: 'figure';
+  /** The fused score the ranking used. */
   score: number;
+  signals?: ScoreSignals;
 }
 
 /** A query may be text, an image, or both. */
@@ -61,6 +90,8 @@ export interface SearchResult {
   chunks: ScoredChunk[];
   figures: ScoredFigure[];
   timings: Record<string, number>;
+  /** The retrieval level this search ran at (absent from retrievers that do not know). */
+  level?: RetrievalLevel;
 }
 
 /** Anything that can answer a search; the answer pipeline depends on this, not on the index. */
@@ -105,6 +136,18 @@ export interface Answer {
   mode: 'llm' | 'retrieval-only';
   /** Milliseconds per stage, e.g. { condense, retrieve, prompt, generate, total }. */
   timings: Record<string, number>;
+  /** The retrieval level the answer was produced at. */
+  level?: RetrievalLevel;
+  /**
+   * "Why this answer": what retrieval returned (scores per signal) and which figure ids'
+   * images the model was shown. Optional so stored answers of older versions still parse.
+   */
+  retrieval?: {
+    chunks: ScoredChunk[];
+    figures: ScoredFigure[];
+    /** Figure ids whose image bytes went to the model (others reached it as text only). */
+    shownToModel: string[];
+  };
 }
 
 export interface AnswerOptions {

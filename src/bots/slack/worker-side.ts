@@ -85,7 +85,7 @@ export function threadToTurns(messages: SlackThreadMessage[], maxTurns: number):
 export function createSlackWorkerSide(deps: { config: SlackConfig; logger: Logger; memoryTurns?: number }, options: SlackWorkerSideOptions = {}): PlatformWorkerSide {
   const { config, logger } = deps;
   const client = createWebClient(config, logger, options);
-  if (config.nativeStreaming) {
+  if (config.nativeStreaming === 'on') {
     // Slack's chat.startStream/appendStream/stopStream is not wired in yet: say so rather than silently ignore the flag.
     logger.warn('SLACK_NATIVE_STREAMING=true is not supported yet; answers stream by editing the placeholder');
   }

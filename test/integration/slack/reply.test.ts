@@ -50,7 +50,7 @@ function jobWithPlaceholder(channel: string, extra: Partial<AskJob> = {}): AskJo
 }
 
 const answer = (text: string, extra: Partial<Answer> = {}): Answer => ({ text, sources: [], figures: [], mode: 'llm', timings: {}, ...extra });
-const context = (job: AskJob) => ({ job, state: createReplyState(connection, prefix, job.eventId), logger, editIntervalMs: 100 });
+const context = (job: AskJob) => ({ job, answerId: `slack-${job.eventId}`, state: createReplyState(connection, prefix, job.eventId), logger, editIntervalMs: 100 });
 
 describe('Slack reply (worker side)', () => {
   it('splits a long answer into thread messages and posts nothing twice when the job is retried', async () => {

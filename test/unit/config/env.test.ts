@@ -25,6 +25,16 @@ describe('loadConfig', () => {
     expect(config.secrets).toEqual([]);
   });
 
+  it('defaults the retrieval, OCR and HTTP settings to the documented values', () => {
+    const config = loadConfig({});
+    expect(config.retrieval.level).toBe('auto');
+    expect(config.ocr).toEqual({ enabled: true, langs: 'eng' });
+    expect(config.figures).toEqual({ describe: false, minSidePx: 32 });
+    expect(config.embedding.dtype).toBe('fp32');
+    expect(config.http).toMatchObject({ host: '127.0.0.1', port: 8080, workerPort: 0 });
+    expect(loadConfig({ RETRIEVAL_LEVEL: '2' }).retrieval.level).toBe(2);
+  });
+
   it('treats empty strings as unset (a copied .env.example works as is)', () => {
     const config = loadConfig({ REDIS_URL: '', DISCORD_TOKEN: '  ', SLACK_BOT_TOKEN: '' });
     expect(config.redis.explicit).toBe(false);
@@ -37,6 +47,10 @@ describe('loadConfig', () => {
     ['WORKER_CONCURRENCY', 'many', /^Invalid configuration: WORKER_CONCURRENCY must be a whole number/],
     ['OLLAMA_AUTO_PULL', 'maybe', /^Invalid configuration: OLLAMA_AUTO_PULL must be true or false/],
     ['DISCORD_APPLICATION_ID', 'abc', /^Invalid configuration: DISCORD_APPLICATION_ID must be a numeric application id/],
+    ['RETRIEVAL_LEVEL', '4', /^Invalid configuration: RETRIEVAL_LEVEL must be auto, 1, 2 or 3/],
+    ['EMBEDDING_DTYPE', 'int4', /^Invalid configuration: EMBEDDING_DTYPE must be fp32, fp16 or q8/],
+    ['HTTP_PORT', '99999', /^Invalid configuration: HTTP_PORT must be at most 65535/],
+    ['SLACK_NATIVE_STREAMING', 'sometimes', /^Invalid configuration: SLACK_NATIVE_STREAMING must be auto, true or false/],
   ])('rejects a malformed %s with one line naming it', (name, value, pattern) => {
     const err = configError({ [name]: value });
     expect(err.variable).toBe(name);

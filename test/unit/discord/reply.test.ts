@@ -62,7 +62,7 @@ describe('DiscordReply', () => {
     const j = job({ placeholderId });
     const long = await answer('A sentence that is long enough to matter here. '.repeat(100)); // ~4700 chars → 3 parts
     const before = standIn.calls.length;
-    await new DiscordReply(rest, { job: j, state, logger, editIntervalMs: 100 }).finish(long);
+    await new DiscordReply(rest, { job: j, answerId: `discord-${j.eventId}`, state, logger, editIntervalMs: 100 }).finish(long);
     const first = standIn.calls.slice(before);
     expect(first.map((c) => c.method)).toEqual(['PATCH', 'POST', 'POST']);
     expect(first[2]!.files).toHaveLength(2);
@@ -70,7 +70,7 @@ describe('DiscordReply', () => {
     // A new attempt after a crash (the "finished" mark not yet written): same messages, edited.
     await state.set('discord:finished', false);
     const mid = standIn.calls.length;
-    await new DiscordReply(rest, { job: j, state, logger, editIntervalMs: 100 }).finish(long);
+    await new DiscordReply(rest, { job: j, answerId: `discord-${j.eventId}`, state, logger, editIntervalMs: 100 }).finish(long);
     const second = standIn.calls.slice(mid);
     expect(second.map((c) => c.method)).toEqual(['PATCH', 'PATCH', 'PATCH']);
     const parts = (await state.get<Record<string, string>>('discord:parts'))!;
@@ -83,14 +83,14 @@ describe('DiscordReply', () => {
 
     // Once finished, a further finish is a no-op.
     const end = standIn.calls.length;
-    await new DiscordReply(rest, { job: j, state, logger, editIntervalMs: 100 }).finish(long);
+    await new DiscordReply(rest, { job: j, answerId: `discord-${j.eventId}`, state, logger, editIntervalMs: 100 }).finish(long);
     expect(standIn.calls.length).toBe(end);
   });
 
   it('posts a new message when the placeholder was deleted, and fail() edits that one', async () => {
     const state = memoryState();
     const j = job({ placeholderId: '999999999999999999' });
-    const reply = new DiscordReply(rest, { job: j, state, logger, editIntervalMs: 100 });
+    const reply = new DiscordReply(rest, { job: j, answerId: `discord-${j.eventId}`, state, logger, editIntervalMs: 100 });
     const before = standIn.calls.length;
     await reply.fail('The docs index is being rebuilt; try again shortly.');
     const calls = standIn.calls.slice(before);
@@ -100,7 +100,7 @@ describe('DiscordReply', () => {
 
   it('start() posts a placeholder when the adapter could not, and streaming edits go to it', async () => {
     const state = memoryState();
-    const reply = new DiscordReply(rest, { job: job(), state, logger, editIntervalMs: 100 });
+    const reply = new DiscordReply(rest, { job: job(), answerId: 'discord-x', state, logger, editIntervalMs: 100 });
     const before = standIn.calls.length;
     await reply.start();
     await reply.start(); // idempotent

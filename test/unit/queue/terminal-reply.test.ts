@@ -28,7 +28,7 @@ describe('terminal reply', () => {
   it('streams new text only, then the rest, figures by path and sources', async () => {
     const { out, text } = collect();
     const side = createTerminalWorkerSide({ output: out });
-    const reply = side.createReply({ job, state, logger: createLogger({ level: 'silent' }), editIntervalMs: loadConfig({}).reply.editIntervalMs });
+    const reply = side.createReply({ job, answerId: 'a1', state, logger: createLogger({ level: 'silent' }), editIntervalMs: loadConfig({}).reply.editIntervalMs });
     const done = side.waitFor('e1');
     await reply.start();
     await reply.update('CLIP maps');
@@ -44,7 +44,7 @@ describe('terminal reply', () => {
   it('reports failure to the waiting chat, even when it started waiting late', async () => {
     const { out, text } = collect();
     const side = createTerminalWorkerSide({ output: out });
-    const reply = side.createReply({ job: { ...job, eventId: 'e2' }, state, logger: createLogger({ level: 'silent' }), editIntervalMs: 100 });
+    const reply = side.createReply({ job: { ...job, eventId: 'e2' }, answerId: 'a2', state, logger: createLogger({ level: 'silent' }), editIntervalMs: 100 });
     await reply.fail('Sorry — try again.');
     expect(await side.waitFor('e2')).toBe('failed');
     expect(text()).toContain('Sorry — try again.');
