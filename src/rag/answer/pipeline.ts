@@ -106,11 +106,20 @@ export function createAnswerPipeline(deps: AnswerPipelineDeps): Answerer {
     const messages = renderMessages({ question, history, userImages, sources: context.sources, figures: context.figures, figureImages }, limits);
     lap('prompt');
 
+    // "Why this answer": what retrieval returned and which figures the model saw as pixels.
+    const explain = {
+      level: result.level,
+      retrieval: {
+        chunks: result.chunks,
+        figures: result.figures,
+        shownToModel: context.figures.filter((f) => figureImages.has(f.n)).map((f) => f.id),
+      },
+    };
     const fallback = (failure: LlmUnavailableError): Answer => {
       logger.warn({ failure: failure.failure, err: failure.message }, 'answering in retrieval-only mode');
       const fb = retrievalOnlyAnswer(describeFailure(failure.failure), context.sources, context.figures, minFigureScore);
       timings.total = Math.round((performance.now() - started) * 10) / 10;
-      return { text: neutraliseMentions(fb.text), sources: fb.sources, figures: fb.figures, mode: 'retrieval-only', timings };
+      return { text: neutraliseMentions(fb.text), sources: fb.sources, figures: fb.figures, mode: 'retrieval-only', timings, ...explain, retrieval: { ...explain.retrieval, shownToModel: [] } };
     };
 
     // The model just failed the condense call: don't wait for it a second time.
@@ -140,7 +149,7 @@ export function createAnswerPipeline(deps: AnswerPipelineDeps): Answerer {
       { mode: 'llm', query: condensed.method, sources: sources.length, figures: figures.length, dropped: context.dropped, timings },
       'answered',
     );
-    return { text, sources, figures, mode: 'llm', timings };
+    return { text, sources, figures, mode: 'llm', timings, ...explain };
   }
 
   return { answer };

@@ -45,6 +45,11 @@ describe('answer pipeline', () => {
       expect(llm.calls[0]!.messages.at(-1)!.images).toEqual([image]);
       expect(answer.figures.map((f) => f.n)).toEqual([1]);
       expect(answer.sources.map((s) => s.n)).toEqual([1]);
+      // "Why this answer": both figures were retrieved, but the only image slot held the user's image.
+      expect(answer.retrieval?.figures.map((f) => f.caption)).toEqual(['chart', 'map']);
+      expect(answer.retrieval?.shownToModel).toEqual([]);
+      const roomy = await createAnswerPipeline({ retriever, llm, config: { ...config, ollama: { ...config.ollama, maxImages: 2 } }, logger }).answer('What is it?', { images: [image] });
+      expect(roomy.retrieval?.shownToModel).toEqual([answer.retrieval!.figures[0]!.id]);
     } finally {
       files.cleanup();
     }
