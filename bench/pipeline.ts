@@ -30,6 +30,7 @@ const ollama = await startOllamaStandIn({ chat: () => ({ kind: 'reply', tokens: 
 const config = loadConfig({
   REDIS_URL: process.env.REDIS_URL ?? TEST_REDIS_URL,
   REDIS_PREFIX: uniquePrefix('bench-pipeline'),
+  HTTP_PORT: '0',
   DATA_DIR: path.join(work, 'data'),
   EMBEDDING_MODEL: path.resolve('test/fixtures/clip-tiny'),
   OLLAMA_HOST: ollama.url,

@@ -16,6 +16,7 @@ import { createTerminalWorkerSide } from '../queue/terminal-reply.js';
 import { startAskWorker } from '../queue/worker.js';
 import { createAnswerer as createRagAnswerer, type RunningAnswerer } from '../rag/answer/index.js';
 import { ensureKnowledgeBase as ensureRagKnowledgeBase } from '../rag/knowledge-base.js';
+import { createHttpServer, type HttpServer } from './http-server.js';
 import { ensureRedis } from './local-redis.js';
 import { runTerminalChat } from './terminal-chat.js';
 
@@ -37,6 +38,10 @@ export interface AppOptions {
 export interface RunningApp {
   /** Resolves when the app ends by itself (the terminal chat was closed); never otherwise. */
   finished: Promise<void>;
+  /** Base URL of the process's HTTP server (web chat, health, metrics), when it serves one. */
+  httpUrl?: string;
+  /** The adapters that started, by platform (for readiness). */
+  adapters: ReadonlyMap<string, RunningAdapter>;
   stop(): Promise<void>;
 }
 
@@ -98,14 +103,23 @@ async function assemble(options: AppOptions, stack: (() => Promise<void>)[], sto
     stack.push(() => worker.close());
   }
 
+  // One HTTP server per process: start/bot on HTTP_PORT (web chat, health, metrics),
+  // a worker alone on WORKER_HTTP_PORT when set.
+  let http: HttpServer | undefined;
+  const httpPort = options.bots ? config.http.port : config.http.workerPort > 0 ? config.http.workerPort : undefined;
+  if (httpPort !== undefined) {
+    http = createHttpServer({ logger });
+    stack.push(() => http!.close());
+  }
+
   let finished: Promise<void> = new Promise(() => undefined);
+  const adapters = new Map<string, RunningAdapter>();
   if (options.bots) {
     const gateway = createAskGateway({ config, connection, logger });
     stack.push(() => gateway.close());
-    const adapters: RunningAdapter[] = [];
     for (const p of platforms) {
-      const adapter = await p.startAdapter({ config, gateway, logger });
-      adapters.push(adapter);
+      const adapter = await p.startAdapter({ config, gateway, logger, http });
+      adapters.set(p.name, adapter);
       stack.push(() => adapter.stop());
       logger.info({ platform: p.name }, 'adapter started');
     }
@@ -115,7 +129,12 @@ async function assemble(options: AppOptions, stack: (() => Promise<void>)[], sto
       logger.info({ platforms: platforms.map((p) => p.name) }, 'bot and worker running');
     }
   }
-  return { finished, stop };
+  let httpUrl: string | undefined;
+  if (http && httpPort !== undefined) {
+    httpUrl = (await http.listen(config.http.host, httpPort)).url;
+    logger.info({ url: httpUrl }, 'http server listening');
+  }
+  return { finished, httpUrl, adapters, stop };
 }
 
 async function checkRedis(connection: Redis, config: Config): Promise<void> {

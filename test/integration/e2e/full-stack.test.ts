@@ -40,6 +40,7 @@ beforeAll(async () => {
   config = loadConfig({
     REDIS_URL: TEST_REDIS_URL,
     REDIS_PREFIX: uniquePrefix('e2e'),
+    HTTP_PORT: '0',
     DATA_DIR: path.join(work, 'data'),
     EMBEDDING_MODEL: FIXTURE,
     OLLAMA_HOST: ollama.url,

@@ -51,6 +51,9 @@ describe('mrag start (composition)', () => {
     await app.finished;
 
     expect(printed).toContain('[1] Doc › Intro (data/doc.md)');
+    // The process's HTTP server (web chat, health) listens on HTTP_PORT (0 here: a free port).
+    expect(app.httpUrl).toMatch(/^http:\/\/127\.0\.0\.1:\d+$/);
+    expect(await (await fetch(`${app.httpUrl}/healthz`)).json()).toEqual({ ok: true });
     const follow = answerer.calls.find((c) => c.question === 'And the image encoder?')!;
     expect(follow.history.map((t) => t.question)).toEqual(['What is CLIP?', '/new-ish is not a command']);
   });

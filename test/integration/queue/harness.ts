@@ -19,6 +19,7 @@ export function testConfig(env: Record<string, string> = {}): Config {
   return loadConfig({
     REDIS_URL: TEST_REDIS_URL,
     REDIS_PREFIX: uniquePrefix('queue'),
+    HTTP_PORT: '0',
     WORKER_BACKOFF_MS: '20',
     WORKER_LOCK_MS: '2000',
     WORKER_STALLED_INTERVAL_MS: '1000',
