@@ -91,10 +91,14 @@ export function tablesToCodeBlocks(markdown: string): string {
   return out.join('\n');
 }
 
+/** A line that starts like a table row (models write tables with leading pipes). */
+const startsLikeRow = (line: string) => /^\s*\|/.test(line);
+
 /**
  * For streaming: the offset where a table that may still grow begins (the text's last
- * lines are table rows, or a line that could become a table's header), or undefined when
- * the text does not end inside a table. Text before the offset can be shown for good.
+ * lines start like table rows), or undefined when the text does not end inside a table.
+ * Text before the offset can be shown for good. (A table written without leading pipes
+ * is not held back; the caller repairs that rare case when the answer is complete.)
  */
 export function openTableStart(markdown: string): number | undefined {
   const lines = markdown.split('\n');
@@ -102,7 +106,7 @@ export function openTableStart(markdown: string): number | undefined {
   for (const line of lines) if (FENCE.test(line)) inFence = !inFence;
   if (inFence) return undefined;
   let first = lines.length;
-  while (first > 0 && isTableLine(lines[first - 1]!)) first--;
+  while (first > 0 && startsLikeRow(lines[first - 1]!)) first--;
   if (first === lines.length) return undefined;
   return lines.slice(0, first).reduce((n, l) => n + l.length + 1, 0);
 }

@@ -57,7 +57,7 @@ const isSharedMessage = (a: SlackAttachment) => Boolean(a.is_share || a.is_msg_u
 /** The text of the messages shared along with this one. */
 export function sharedTextOf(attachments: readonly SlackAttachment[] | undefined): string[] {
   return (attachments ?? []).filter(isSharedMessage).flatMap((a) => {
-    const text = a.text || a.message_blocks?.map((m) => m.message?.text ?? richTextOf(m.message?.blocks)).join('\n') || a.fallback || '';
+    const text = a.text || a.message_blocks?.map((m) => m.message?.text || richTextOf(m.message?.blocks)).join('\n') || a.fallback || '';
     const plain = plainThreadText([a.pretext, text].filter(Boolean).join('\n'));
     return plain ? [plain] : [];
   });

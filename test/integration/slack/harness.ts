@@ -6,6 +6,9 @@
  * Answers stream by placeholder edits unless a test sets SLACK_NATIVE_STREAMING (the
  * product's default, `auto`, is exercised by native-streaming.test.ts and assistant.test.ts).
  */
+import { mkdtempSync } from 'node:fs';
+import os from 'node:os';
+import path from 'node:path';
 import { Writable } from 'node:stream';
 import { startSlackAdapter, type RunningSlackAdapter } from '../../../src/bots/slack/adapter.js';
 import { createSlackWorkerSide } from '../../../src/bots/slack/worker-side.js';
@@ -79,6 +82,8 @@ export async function startSlackHarness(options: {
     WORKER_BACKOFF_MS: '50',
     RATE_LIMIT_USER_PER_MINUTE: '100',
     SLACK_NATIVE_STREAMING: 'false',
+    // No index unless a test builds one (suggested prompts read the documents' titles from here).
+    DATA_DIR: mkdtempSync(path.join(os.tmpdir(), 'mrag-slack-data-')),
     ...options.env,
   });
   const { logger, logs } = captureLogs();
