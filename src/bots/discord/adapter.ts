@@ -93,6 +93,9 @@ export async function startDiscordAdapter(deps: DiscordAdapterDeps): Promise<Run
   } catch (err) {
     await client.destroy();
     if (err instanceof UserFacingError) throw err;
+    // discord.js may reject login() with its own words ("Used disallowed intents") before or after the close event.
+    const fix = health.detail ?? (/disallowed intents/i.test(String((err as Error)?.message)) ? fatalCloseFix(4014) : undefined);
+    if (fix) throw new UserFacingError('discord_gateway_closed', fix, { cause: err });
     // discord.js messages do not contain the token; the logger scrubs it anyway.
     throw new UserFacingError('discord_login_failed', `Discord login failed: ${err instanceof Error ? err.message : String(err)}`, { cause: err });
   } finally {
