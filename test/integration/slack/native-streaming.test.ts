@@ -176,4 +176,21 @@ describe('Slack native streaming', () => {
       await off.close();
     }
   });
+
+  it('SLACK_NATIVE_STREAMING=true falls back for the one answer Slack refuses, and tries streaming again next time', async () => {
+    const on = await startSlackHarness({ answerer, mode: 'socket', env: { SLACK_NATIVE_STREAMING: 'true' } });
+    try {
+      on.standIn.streamRefusal = 'not_allowed';
+      for (const question of ['first forced', 'second forced']) {
+        const ts = on.standIn.nextTs();
+        await on.standIn.sendEnvelope('events_api', eventCallback(on.standIn, mentionEvent({ channel: 'CON', user: USER, text: `<@${on.standIn.botUserId}> ${question}`, ts })));
+        await on.answered('CON', ts);
+        expect(on.standIn.botMessagesIn('CON', ts)).toHaveLength(1);
+      }
+      expect(on.standIn.callsTo('chat.startStream')).toHaveLength(2);
+      expect(await on.connection.exists(`${on.config.redis.prefix}:slack:native-stream-refused:${on.standIn.teamId}`)).toBe(0);
+    } finally {
+      await on.close();
+    }
+  });
 });

@@ -183,3 +183,22 @@ describe('nothing to answer in the bot\'s thread', () => {
     expect(posted).toEqual([]);
   });
 });
+
+describe('a refused rich message falls back', () => {
+  it('to ordinary buttons when feedback_buttons is refused, then to plain text when blocks are', async () => {
+    h.standIn.refusedBlockTypes.add('context_actions');
+    const ts = h.standIn.nextTs();
+    await deliver(mentionEvent({ channel: 'CRICHFB', user: USER, text: mentionText('rich refused'), ts }));
+    await h.answered('CRICHFB', ts);
+    expect(h.standIn.botMessagesIn('CRICHFB', ts)[0]!.blocks!.map((b) => b.type)).toEqual(['section', 'context', 'actions']);
+
+    h.standIn.refusedBlockTypes.add('section');
+    const ts2 = h.standIn.nextTs();
+    await deliver(mentionEvent({ channel: 'CRICHFB', user: USER, text: mentionText('all blocks refused'), ts: ts2 }));
+    await h.answered('CRICHFB', ts2);
+    const [plain] = h.standIn.botMessagesIn('CRICHFB', ts2);
+    expect(plain!.text).toBe('Answer to: all blocks refused\n*Sources*\n[1] Doc — Intro (doc.md)');
+    expect(plain!.blocks ?? []).toEqual([]);
+    h.standIn.refusedBlockTypes.clear();
+  });
+});
