@@ -17,7 +17,7 @@ import { createWebClient, slackErrorCode, type WebClient, type WebClientOptionsI
 import { fileIdOfUrl, messageText } from './content.js';
 import { SlackReply } from './reply.js';
 import { createStreamRefusals } from './stream-refusals.js';
-import { PLACEHOLDER_TEXT, SLACK_CHANNEL_EDIT_INTERVAL_MS, type SlackFile, type SlackThreadMessage } from './types.js';
+import { ASSISTANT_GREETING, PLACEHOLDER_TEXT, SLACK_CHANNEL_EDIT_INTERVAL_MS, type SlackFile, type SlackThreadMessage } from './types.js';
 
 export { plainThreadText } from './content.js';
 
@@ -64,7 +64,7 @@ export function threadToTurns(messages: SlackThreadMessage[], maxTurns: number):
   for (const m of messages) {
     const { own, shared } = messageText(m);
     const text = [own, ...shared].filter(Boolean).join('\n\n');
-    if (!text || text === PLACEHOLDER_TEXT) continue;
+    if (!text || text === PLACEHOLDER_TEXT || text === ASSISTANT_GREETING) continue; // progress and greetings are not answers
     const last = turns[turns.length - 1];
     if (m.bot_id) {
       if (last && !last.answer) last.answer = text;
