@@ -9,6 +9,7 @@ import type { Logger } from '../log.js';
 import type { RunningAdapter } from '../bots/platform.js';
 import { configuredPlatforms } from '../bots/registry.js';
 import { createAskGateway } from '../queue/ask-gateway.js';
+import { createFeedbackStore } from '../queue/feedback.js';
 import type { Platform } from '../queue/job.js';
 import { closeRedisConnection, createRedisConnection, type Redis } from '../queue/redis.js';
 import type { PlatformWorkerSide } from '../queue/reply.js';
@@ -89,7 +90,7 @@ async function assemble(options: AppOptions, stack: (() => Promise<void>)[], sto
     stack.push(() => answerer.close());
     const sides: Partial<Record<Platform, PlatformWorkerSide>> = {};
     for (const p of platforms) {
-      const side = p.createWorkerSide({ config, logger });
+      const side = p.createWorkerSide({ config, logger, connection });
       sides[p.name] = side;
       if (side.close) stack.push(side.close.bind(side));
     }
@@ -117,12 +118,23 @@ async function assemble(options: AppOptions, stack: (() => Promise<void>)[], sto
   if (options.bots) {
     const gateway = createAskGateway({ config, connection, logger });
     stack.push(() => gateway.close());
+    const feedback = createFeedbackStore(connection, config.redis.prefix);
+    const failures: unknown[] = [];
     for (const p of platforms) {
-      const adapter = await p.startAdapter({ config, gateway, logger, http });
-      adapters.set(p.name, adapter);
-      stack.push(() => adapter.stop());
-      logger.info({ platform: p.name }, 'adapter started');
+      try {
+        const adapter = await p.startAdapter({ config, gateway, logger, http, feedback });
+        adapters.set(p.name, adapter);
+        stack.push(() => adapter.stop());
+        logger.info({ platform: p.name }, 'adapter started');
+      } catch (err) {
+        // One platform's start-up failure does not stop the others: log the fix, report it in /readyz.
+        const detail = err instanceof Error ? err.message : String(err);
+        failures.push(err);
+        adapters.set(p.name, { stop: async () => undefined, health: () => ({ ok: false, detail }) });
+        logger.error({ platform: p.name, err: detail }, 'adapter failed to start; the other platforms keep running');
+      }
     }
+    if (platforms.length > 0 && failures.length === platforms.length) throw failures[0];
     if (chat && terminal) {
       finished = runTerminalChat({ gateway, side: terminal, input: options.chatInput, output: options.chatOutput });
     } else if (options.local && platforms.length > 0) {

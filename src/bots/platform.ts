@@ -5,8 +5,10 @@
 import type { HttpServer } from '../app/http-server.js';
 import type { Config } from '../config/env.js';
 import type { Logger } from '../log.js';
+import type { FeedbackStore } from '../queue/feedback.js';
 import type { AskGateway } from '../queue/gateway.js';
 import type { Platform, PlatformWorkerSide } from '../queue/index.js';
+import type { Redis } from '../queue/redis.js';
 
 /** What `/readyz` and the start-up log say about one platform connection. */
 export interface AdapterHealth {
@@ -21,6 +23,15 @@ export interface RunningAdapter {
   health?(): AdapterHealth;
 }
 
+export interface AdapterDeps {
+  config: Config;
+  gateway: AskGateway;
+  logger: Logger;
+  http?: HttpServer;
+  /** Where feedback clicks (👍/👎 on an answer) are stored; absent = no feedback buttons are handled. */
+  feedback?: FeedbackStore;
+}
+
 export interface PlatformModule {
   name: Exclude<Platform, 'terminal'>;
   /** A platform is enabled exactly when its credentials are set (GUIDE §2). */
@@ -29,6 +40,7 @@ export interface PlatformModule {
    * Start listening. `http` is the process's HTTP server, not yet listening: adapters that
    * serve HTTP (the web chat) register their routes on `http.app` here.
    */
-  startAdapter(deps: { config: Config; gateway: AskGateway; logger: Logger; http?: HttpServer }): Promise<RunningAdapter>;
-  createWorkerSide(deps: { config: Config; logger: Logger }): PlatformWorkerSide;
+  startAdapter(deps: AdapterDeps): Promise<RunningAdapter>;
+  /** `connection`: the worker's Redis, for what a platform remembers across jobs (e.g. Slack workspaces without native streaming). */
+  createWorkerSide(deps: { config: Config; logger: Logger; connection?: Redis }): PlatformWorkerSide;
 }
