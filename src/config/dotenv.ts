@@ -16,9 +16,9 @@ export const ENV_FILE_NAME = '.env';
 export interface DotEnvResult {
   /** Absolute path of the file read. */
   file: string;
-  /** Variables taken from the file (names only: values may be secrets). */
+  /** Variables taken from the file, sorted (names only: values may be secrets). */
   applied: string[];
-  /** Variables in the file that the environment already set (the environment won). */
+  /** Variables in the file that the environment already set (the environment won), sorted. */
   overridden: string[];
 }
 
@@ -50,5 +50,5 @@ export function loadDotEnv(options: { cwd?: string; env?: Record<string, string 
     env[name] = value;
     applied.push(name);
   }
-  return { file, applied, overridden };
+  return { file, applied: applied.sort(), overridden: overridden.sort() };
 }
