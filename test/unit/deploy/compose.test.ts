@@ -6,7 +6,7 @@ import { readFileSync } from 'node:fs';
 import { describe, expect, it } from 'vitest';
 import { parse } from 'yaml';
 import { z } from 'zod';
-import { envSchema } from '../../../src/config/env.js';
+import { envSchema, loadConfig } from '../../../src/config/env.js';
 
 const root = new URL('../../../', import.meta.url);
 const read = (file: string) => readFileSync(new URL(file, root), 'utf8');
@@ -26,6 +26,7 @@ const serviceSchema = z.object({
     z.object({ test: z.array(z.string()).min(2), interval: z.string(), timeout: z.string(), retries: z.number(), start_period: z.string().optional() }),
   ]),
   restart: z.enum(['no', 'unless-stopped', 'always', 'on-failure']),
+  stop_grace_period: z.string().optional(),
 });
 const composeText = read('docker-compose.yml');
 const compose = z.object({ services: z.record(z.string(), serviceSchema), volumes: z.record(z.string(), z.null()) }).parse(parse(composeText));
@@ -138,6 +139,12 @@ describe('docker-compose.yml', () => {
     const stanza = lines.slice(start, start + 7).map((l) => l.replace(/^ {4}# /, '')).join('\n');
     expect(parse(stanza)).toEqual({ deploy: { resources: { reservations: { devices: [{ driver: 'nvidia', count: 'all', capabilities: ['gpu'] }] } } } });
     expect(composeText).toMatch(/on CPU takes minutes per answer[\s\S]*retrieval-only/);
+  });
+
+  it('gives a stopping worker time to finish or hand back its answers before Docker kills it', () => {
+    const grace = /^(\d+)s$/.exec(services.worker!.stop_grace_period ?? '');
+    const shutdownMs = loadConfig({}).worker.shutdownTimeoutMs;
+    expect(Number(grace?.[1]) * 1000).toBeGreaterThanOrEqual(shutdownMs + 5000); // + the worker's hand-back grace
   });
 
   it('keeps Redis append-only and never evicting', () => {
