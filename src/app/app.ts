@@ -82,7 +82,7 @@ async function assemble(options: AppOptions, stack: (() => Promise<void>)[], sto
   const connection = createRedisConnection(config.redis.url, { logger });
   stack.push(() => closeRedisConnection(connection));
   await checkRedis(connection, config);
-  const ops = createOperations({ config, logger, connection, worker: options.worker, bots: options.bots });
+  const ops = createOperations({ config, logger, connection, worker: options.worker });
   stack.push(() => ops.close());
 
   // One HTTP server per process: start/bot on HTTP_PORT (web chat, health, metrics),

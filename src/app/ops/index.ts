@@ -4,7 +4,7 @@
  * readiness state, the wait for a missing index, and the metric wrappers. `startApp` makes
  * one and tells it what started:
  *
- *   const ops = createOperations({ config, logger, connection, worker, bots });
+ *   const ops = createOperations({ config, logger, connection, worker });
  *   await ops.register(http.app);               // before listen
  *   await ops.waitForIndex();                   // worker: until an index exists
  *   ops.workerStarted(answerer);                // index loaded, retrieval level known
@@ -35,8 +35,8 @@ export interface OperationsOptions {
   logger: Logger;
   /** The process's Redis connection (not closed here). */
   connection: Redis;
+  /** The process runs a worker: /readyz then also checks the index and the model. */
   worker: boolean;
-  bots: boolean;
   metrics?: Metrics;
 }
 

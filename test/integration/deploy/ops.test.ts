@@ -167,7 +167,7 @@ describe('readiness failures', () => {
     const connection = createRedisConnection(cfg.redis.url, { logger });
     await connection.ping();
     const server = Fastify();
-    const ops = createOperations({ config: cfg, logger, connection, worker: false, bots: true, metrics: createMetrics() });
+    const ops = createOperations({ config: cfg, logger, connection, worker: false, metrics: createMetrics() });
     await ops.register(server);
     expect((await server.inject({ url: '/admin/queues' })).statusCode).toBe(404);
     expect((await server.inject({ url: '/readyz' })).statusCode).toBe(200);
@@ -182,7 +182,7 @@ describe('readiness failures', () => {
     const connection = createRedisConnection(cfg.redis.url, { logger });
     await connection.ping();
     const server = Fastify();
-    const ops = createOperations({ config: cfg, logger, connection, worker: false, bots: true, metrics: createMetrics() });
+    const ops = createOperations({ config: cfg, logger, connection, worker: false, metrics: createMetrics() });
     await ops.register(server);
     let connected = true;
     ops.adapterStarted('discord', { stop: async () => undefined, health: () => (connected ? { ok: true } : { ok: false, detail: 'gateway closed (4014): enable the Message Content intent' }) });
