@@ -31,7 +31,7 @@ export interface AppOptions {
   /** Terminal chat streams (tests). */
   chatInput?: NodeJS.ReadableStream;
   chatOutput?: NodeJS.WritableStream;
-  /** Replace the answer pipeline / knowledge base set-up (tests use a stub answerer). */
+  /** Replace the answer pipeline / knowledge base set-up (tests use a stub answerer; startApp then does not wait for an index). */
   createAnswerer?: (deps: { config: Config; logger: Logger }) => Promise<RunningAnswerer>;
   ensureKnowledgeBase?: (deps: { config: Config; logger: Logger }) => Promise<void>;
 }
