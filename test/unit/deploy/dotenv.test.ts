@@ -51,6 +51,23 @@ describe('createCliContext', () => {
     expect(context.dotEnv?.applied).toEqual(['LOG_LEVEL', 'SLACK_APP_TOKEN', 'SLACK_BOT_TOKEN']);
   });
 
+  it('logs which file it read at debug level, with variable names only', () => {
+    const token = ['xoxb', 'secret', 'value', 'in', 'dotenv'].join('-');
+    const cwd = dir('debug', `SLACK_BOT_TOKEN=${token}\nSLACK_SIGNING_SECRET=signing-secret-value\nLOG_LEVEL=debug\n`);
+    const written: string[] = [];
+    const original = process.stderr.write.bind(process.stderr);
+    process.stderr.write = ((chunk: string | Uint8Array) => (written.push(String(chunk)), true)) as typeof process.stderr.write;
+    try {
+      createCliContext({ REDIS_PREFIX: 'from-env' }, { cwd });
+    } finally {
+      process.stderr.write = original;
+    }
+    const line = written.map((w) => JSON.parse(w) as Record<string, unknown>).find((l) => l.msg === 'read .env');
+    expect(line).toMatchObject({ level: 20, file: path.join(cwd, '.env'), variables: ['LOG_LEVEL', 'SLACK_BOT_TOKEN', 'SLACK_SIGNING_SECRET'] });
+    expect(written.join('')).not.toContain(token);
+    expect(written.join('')).not.toContain('signing-secret-value');
+  });
+
   it('reports a malformed value from .env as the one-line configuration error', () => {
     const cwd = dir('bad', 'REDIS_URL=localhost:6379\n');
     expect(() => createCliContext({}, { cwd })).toThrow(/REDIS_URL must be a redis:\/\/ or rediss:\/\/ URL/);
