@@ -1,9 +1,13 @@
 # syntax=docker/dockerfile:1
-# Multi-stage image for the bot and the worker (same image, different command).
+# One multi-stage image for every mrag service (ingest, worker, bot: same image, different
+# command). Node 26 "Lithium" is the Active LTS line (LTS since 2026-10-28, supported to
+# 2029-04-30); Node 20 reached end of life on 2026-04-30.
+ARG NODE_IMAGE=node:26-bookworm-slim
 
 # --- build: install all dependencies and compile TypeScript ---
-FROM node:20-bookworm-slim AS build
+FROM ${NODE_IMAGE} AS build
 WORKDIR /app
+# onnxruntime-node's install script would download CUDA files; the CPU binding ships in the package.
 ENV ONNXRUNTIME_NODE_INSTALL=skip
 COPY package.json package-lock.json .npmrc ./
 RUN npm ci
@@ -12,17 +16,19 @@ COPY src ./src
 RUN npm run build && npm prune --omit=dev
 
 # --- runtime: compiled code + production dependencies, non-root ---
-FROM node:20-bookworm-slim AS runtime
+FROM ${NODE_IMAGE} AS runtime
 ENV NODE_ENV=production \
-    DATA_DIR=/app/data
+    DATA_DIR=/app/data \
+    KB_DIR=/kb
 WORKDIR /app
 COPY --from=build /app/node_modules ./node_modules
 COPY --from=build /app/dist ./dist
 COPY package.json ./
 COPY bin ./bin
 COPY --chown=node:node data ./data
+RUN mkdir -p /kb && chown node:node /app/data
 USER node
-# The CLIP model is downloaded to the transformers.js cache on first use; keep it in the volume.
+# Models downloaded at run time go to the data volume, so they are fetched once.
 ENV HF_HOME=/app/data/cache
 ENTRYPOINT ["node", "bin/mrag.js"]
 CMD ["start"]

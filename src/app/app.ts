@@ -18,6 +18,7 @@ import { startAskWorker } from '../queue/worker.js';
 import { createAnswerer as createRagAnswerer, type RunningAnswerer } from '../rag/answer/index.js';
 import { ensureKnowledgeBase as ensureRagKnowledgeBase } from '../rag/knowledge-base.js';
 import { createHttpServer, type HttpServer } from './http-server.js';
+import { createOperations, instrumentAnswerer, instrumentGateway, instrumentWorkerSide } from './ops/index.js';
 import { ensureRedis } from './local-redis.js';
 import { runTerminalChat } from './terminal-chat.js';
 
@@ -31,7 +32,7 @@ export interface AppOptions {
   /** Terminal chat streams (tests). */
   chatInput?: NodeJS.ReadableStream;
   chatOutput?: NodeJS.WritableStream;
-  /** Replace the answer pipeline / knowledge base set-up (tests use a stub answerer). */
+  /** Replace the answer pipeline / knowledge base set-up (tests use a stub answerer; startApp then does not wait for an index). */
   createAnswerer?: (deps: { config: Config; logger: Logger }) => Promise<RunningAnswerer>;
   ensureKnowledgeBase?: (deps: { config: Config; logger: Logger }) => Promise<void>;
 }
@@ -82,21 +83,44 @@ async function assemble(options: AppOptions, stack: (() => Promise<void>)[], sto
   const connection = createRedisConnection(config.redis.url, { logger });
   stack.push(() => closeRedisConnection(connection));
   await checkRedis(connection, config);
+  const ops = createOperations({ config, logger, connection, worker: options.worker });
+  stack.push(() => ops.close());
+
+  // One HTTP server per process: start/bot on HTTP_PORT (web chat, health, metrics),
+  // a worker alone on WORKER_HTTP_PORT when set. A worker alone listens at once, so that
+  // /healthz and /readyz answer while it waits for its index.
+  let http: HttpServer | undefined;
+  let httpUrl: string | undefined;
+  const httpPort = options.bots ? config.http.port : config.http.workerPort > 0 ? config.http.workerPort : undefined;
+  if (httpPort !== undefined) {
+    http = createHttpServer({ logger });
+    stack.push(() => http!.close());
+    await ops.register(http.app);
+  }
+  const listen = async () => {
+    if (!http || httpPort === undefined || httpUrl) return;
+    httpUrl = (await http.listen(config.http.host, httpPort)).url;
+    logger.info({ url: httpUrl }, 'http server listening');
+  };
+  if (!options.bots) await listen();
 
   let terminal: ReturnType<typeof createTerminalWorkerSide> | undefined;
   if (options.worker) {
     if (options.local) await (options.ensureKnowledgeBase ?? ensureRagKnowledgeBase)({ config, logger });
-    const answerer = await (options.createAnswerer ?? createRagAnswerer)({ config, logger });
-    stack.push(() => answerer.close());
+    else if (!options.createAnswerer) await ops.waitForIndex(); // the real answerer opens the index under DATA_DIR
+    const running = await (options.createAnswerer ?? createRagAnswerer)({ config, logger });
+    stack.push(() => running.close());
+    ops.workerStarted(running);
+    const answerer = instrumentAnswerer(running);
     const sides: Partial<Record<Platform, PlatformWorkerSide>> = {};
     for (const p of platforms) {
       const side = p.createWorkerSide({ config, logger, connection });
-      sides[p.name] = side;
+      sides[p.name] = instrumentWorkerSide(p.name, side);
       if (side.close) stack.push(side.close.bind(side));
     }
     if (chat) {
       terminal = createTerminalWorkerSide({ output: options.chatOutput });
-      sides.terminal = terminal;
+      sides.terminal = instrumentWorkerSide('terminal', terminal);
     }
     const workerConnection = createRedisConnection(config.redis.url, { logger });
     stack.push(() => closeRedisConnection(workerConnection));
@@ -104,19 +128,10 @@ async function assemble(options: AppOptions, stack: (() => Promise<void>)[], sto
     stack.push(() => worker.close());
   }
 
-  // One HTTP server per process: start/bot on HTTP_PORT (web chat, health, metrics),
-  // a worker alone on WORKER_HTTP_PORT when set.
-  let http: HttpServer | undefined;
-  const httpPort = options.bots ? config.http.port : config.http.workerPort > 0 ? config.http.workerPort : undefined;
-  if (httpPort !== undefined) {
-    http = createHttpServer({ logger });
-    stack.push(() => http!.close());
-  }
-
   let finished: Promise<void> = new Promise(() => undefined);
   const adapters = new Map<string, RunningAdapter>();
   if (options.bots) {
-    const gateway = createAskGateway({ config, connection, logger });
+    const gateway = instrumentGateway(createAskGateway({ config, connection, logger }));
     stack.push(() => gateway.close());
     const feedback = createFeedbackStore(connection, config.redis.prefix);
     const failures: unknown[] = [];
@@ -124,13 +139,16 @@ async function assemble(options: AppOptions, stack: (() => Promise<void>)[], sto
       try {
         const adapter = await p.startAdapter({ config, gateway, logger, http, feedback });
         adapters.set(p.name, adapter);
+        ops.adapterStarted(p.name, adapter);
         stack.push(() => adapter.stop());
         logger.info({ platform: p.name }, 'adapter started');
       } catch (err) {
         // One platform's start-up failure does not stop the others: log the fix, report it in /readyz.
         const detail = err instanceof Error ? err.message : String(err);
         failures.push(err);
-        adapters.set(p.name, { stop: async () => undefined, health: () => ({ ok: false, detail }) });
+        const failed: RunningAdapter = { stop: async () => undefined, health: () => ({ ok: false, detail }) };
+        adapters.set(p.name, failed);
+        ops.adapterStarted(p.name, failed);
         logger.error({ platform: p.name, err: detail }, 'adapter failed to start; the other platforms keep running');
       }
     }
@@ -141,11 +159,7 @@ async function assemble(options: AppOptions, stack: (() => Promise<void>)[], sto
       logger.info({ platforms: platforms.map((p) => p.name) }, 'bot and worker running');
     }
   }
-  let httpUrl: string | undefined;
-  if (http && httpPort !== undefined) {
-    httpUrl = (await http.listen(config.http.host, httpPort)).url;
-    logger.info({ url: httpUrl }, 'http server listening');
-  }
+  await listen();
   return { finished, httpUrl, adapters, stop };
 }
 

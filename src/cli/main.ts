@@ -9,6 +9,7 @@ import { createCliContext } from './context.js';
 import { registerAsk } from './commands/ask.js';
 import { registerBot } from './commands/bot.js';
 import { registerDiscord } from './commands/discord.js';
+import { registerDoctor } from './commands/doctor.js';
 import { registerEval } from './commands/eval.js';
 import { registerFeedback } from './commands/feedback.js';
 import { registerIngest } from './commands/ingest.js';
@@ -23,8 +24,10 @@ export function buildProgram(): Command {
     .showHelpAfterError()
     // Every command starts from a validated environment: a malformed variable stops here
     // with one line naming it.
-    .hook('preAction', () => {
-      createCliContext();
+    .hook('preAction', (_program, command) => {
+      // `mrag doctor` reads the configuration itself: it reports every malformed variable
+      // as a ✗ line and goes on checking the rest.
+      if (command.name() !== 'doctor') createCliContext();
     });
   registerIngest(program);
   registerSearch(program);
@@ -35,6 +38,7 @@ export function buildProgram(): Command {
   registerStart(program);
   registerDiscord(program);
   registerFeedback(program);
+  registerDoctor(program);
   return program;
 }
 

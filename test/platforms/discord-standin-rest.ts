@@ -146,6 +146,7 @@ export function createRestRouter(model: RestModel, faults: Fault[]) {
       status: 200,
       body: { url: model.gatewayUrl(), shards: 1, session_start_limit: { total: 1000, remaining: 999, reset_after: 0, max_concurrency: 1 } },
     })],
+    ['GET', /^\/users\/@me$/, () => ({ status: 200, body: model.botUser })],
     ['GET', /^\/applications\/@me$/, () => ({ status: 200, body: { id: model.applicationId, name: 'mrag', bot_public: true, flags: 0 } })],
     ['POST', /^\/applications\/(\d+)(?:\/guilds\/(\d+))?\/commands$/, (_m, body) => ({ status: 201, body: { id: snowflake(), application_id: model.applicationId, version: snowflake(), ...body } })],
     ['PUT', /^\/applications\/(\d+)(?:\/guilds\/(\d+))?\/commands$/, (_m, body) => ({ status: 200, body })],

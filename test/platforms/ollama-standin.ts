@@ -44,6 +44,8 @@ export interface OllamaStandInOptions {
   models?: string[];
   /** The script for the n-th chat request (0-based). Default: a short cited answer. */
   chat?: (request: Wire<ChatRequest>, n: number) => ChatScript;
+  /** What `/api/show` reports as the model's capabilities, per model name (default: completion + vision). */
+  capabilities?: Record<string, string[]>;
   /** Pull behaviour: number of download steps, or an error status for the pull request. */
   pull?: { steps?: number; failWith?: { status: number; error: string } };
 }
@@ -169,7 +171,7 @@ export async function startOllamaStandIn(options: OllamaStandInOptions = {}): Pr
     if (record.method === 'POST' && path === '/api/show') {
       const model = String(body?.model ?? body?.name ?? '');
       if (!models.has(canonicalModel(model))) return sendError(res, 404, `model '${model}' not found`);
-      const show: Partial<Wire<ShowResponse>> = { license: '', modelfile: '', parameters: '', template: '', system: '', capabilities: ['completion', 'vision'] };
+      const show: Partial<Wire<ShowResponse>> = { license: '', modelfile: '', parameters: '', template: '', system: '', capabilities: options.capabilities?.[model] ?? ['completion', 'vision'] };
       return sendJson(res, 200, show);
     }
     if (record.method === 'POST' && path === '/api/pull') return pull(body, res);

@@ -2,6 +2,7 @@ import type { Command } from 'commander';
 import cliProgress from 'cli-progress';
 import { UserFacingError } from '../../errors.js';
 import { DEFAULT_MAX_FILE_BYTES, ingest, type IngestSummary } from '../../rag/ingest/ingest.js';
+import { recordIngestRun } from '../../app/ops/ingest-record.js';
 import { getCliContext } from '../context.js';
 
 interface IngestFlags {
@@ -59,6 +60,7 @@ export function registerIngest(program: Command): void {
         });
         bar?.stop();
         process.stdout.write(formatIngestSummary(summary) + '\n');
+        if (!(await recordIngestRun(config, summary))) logger.debug('ingest run not recorded for /metrics: Redis unreachable');
         if (summary.documents.failed > 0 || summary.figures.failed > 0) process.exitCode = 1;
       } finally {
         if (started) bar?.stop();

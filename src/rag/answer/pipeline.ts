@@ -13,6 +13,7 @@ import { chooseFigures, citedSources, parseCitations } from './citations.js';
 import { condenseQuestion } from './condense.js';
 import { retrievalOnlyAnswer } from './fallback.js';
 import { LlmUnavailableError, abortError, describeFailure, type ChatModel } from './llm.js';
+import { recordLlmFailure } from '../../app/ops/metrics.js';
 import { DEFAULT_PROMPT_LIMITS, renderMessages, selectContext, type PromptLimits } from './prompt.js';
 import { MentionGuard, neutraliseMentions } from './sanitize.js';
 
@@ -117,6 +118,7 @@ export function createAnswerPipeline(deps: AnswerPipelineDeps): Answerer {
     };
     const fallback = (failure: LlmUnavailableError): Answer => {
       logger.warn({ failure: failure.failure, err: failure.message }, 'answering in retrieval-only mode');
+      recordLlmFailure(failure.failure);
       const fb = retrievalOnlyAnswer(describeFailure(failure.failure), context.sources, context.figures, minFigureScore);
       timings.total = Math.round((performance.now() - started) * 10) / 10;
       return { text: neutraliseMentions(fb.text), sources: fb.sources, figures: fb.figures, mode: 'retrieval-only', timings, ...explain, retrieval: { ...explain.retrieval, shownToModel: [] } };

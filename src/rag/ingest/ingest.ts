@@ -94,9 +94,9 @@ export async function ingest(inputs: string[], deps: IngestDeps, options: Ingest
     ms: 0,
   };
   let store: IndexStore | undefined;
-  let release: (() => void) | undefined;
+  let release: (() => Promise<void>) | undefined;
   try {
-    release = acquireWriteLock(indexDir(config.dataDir));
+    release = (await acquireWriteLock({ config, logger })).release;
     store = await IndexStore.create(config.dataDir, embedder.modelId, embedder.dim, options.rebuild);
     if (options.rebuild) rmSync(figuresDir(config.dataDir), { recursive: true, force: true });
     const known = new Map((await store.documents()).map((d) => [d.docId, d]));
@@ -132,7 +132,7 @@ export async function ingest(inputs: string[], deps: IngestDeps, options: Ingest
     summary.totalDocuments = (await store.documents()).length;
   } finally {
     await store?.close();
-    release?.();
+    await release?.();
     if (!options.embedder) await embedder.close();
   }
   summary.ms = Math.round(performance.now() - started);

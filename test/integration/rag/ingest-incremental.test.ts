@@ -136,9 +136,9 @@ describe('one writer at a time', () => {
     const { indexDir } = await import('../../../src/rag/index/store.js');
     const dataDir = path.join(tmp, 'data-lock');
     const config = loadConfig({ DATA_DIR: dataDir, EMBEDDING_MODEL: FIXTURE });
-    const release = acquireWriteLock(indexDir(dataDir));
+    const lock = await acquireWriteLock({ config, logger });
     await expect(ingest(['data/articles/slack-setup.md'], { config, logger }, { embedder })).rejects.toMatchObject({ code: 'index_busy' });
-    release();
+    await lock.release();
     // A lock whose process is gone (pid far above pid_max) does not block forever.
     writeFileSync(path.join(indexDir(dataDir), 'ingest.lock'), '99999999');
     const summary = await ingest(['data/articles/slack-setup.md'], { config, logger }, { embedder });
