@@ -113,6 +113,8 @@ beforeAll(async () => {
       `SLACK_BOT_TOKEN=${BOT_TOKEN}`,
       `SLACK_APP_TOKEN=${APP_TOKEN}`,
       `SLACK_API_URL=${slack.apiUrl}`,
+      // These tests follow the placeholder + chat.update flow; native streaming has its own tests.
+      'SLACK_NATIVE_STREAMING=false',
       'REPLY_EDIT_INTERVAL_MS=200',
       'WORKER_SHUTDOWN_TIMEOUT_MS=2000',
       'OCR_ENABLED=false',

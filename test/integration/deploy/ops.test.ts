@@ -64,6 +64,8 @@ beforeAll(async () => {
     SLACK_BOT_TOKEN: BOT_TOKEN,
     SLACK_APP_TOKEN: APP_TOKEN,
     SLACK_API_URL: slack.apiUrl,
+    // The metrics are asserted on the placeholder + chat.update flow; native streaming has its own tests.
+    SLACK_NATIVE_STREAMING: 'false',
   });
   await ingest([DOC], { config, logger });
   app = await startApp({ config, logger, worker: true, bots: true, local: false });
