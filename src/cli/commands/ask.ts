@@ -10,7 +10,7 @@ import type { Command } from 'commander';
 import { UserFacingError } from '../../errors.js';
 import { createAnswerer } from '../../rag/answer/index.js';
 import { truncate } from '../../rag/answer/prompt.js';
-import type { PullProgress } from '../../rag/answer/ollama-startup.js';
+import type { PullProgress } from '../../rag/llm/ollama-startup.js';
 import type { Answer } from '../../rag/types.js';
 import { getCliContext } from '../context.js';
 

@@ -12,7 +12,7 @@ import type { Answer, AnswerOptions, Answerer, Retriever, SearchResult } from '.
 import { chooseFigures, citedSources, parseCitations } from './citations.js';
 import { condenseQuestion } from './condense.js';
 import { retrievalOnlyAnswer } from './fallback.js';
-import { LlmUnavailableError, abortError, describeFailure, type ChatModel } from './llm.js';
+import { LlmUnavailableError, abortError, describeFailure, type ChatModel } from '../llm/llm.js';
 import { DEFAULT_PROMPT_LIMITS, renderMessages, selectContext, type PromptLimits } from './prompt.js';
 import { MentionGuard, neutraliseMentions } from './sanitize.js';
 

@@ -7,7 +7,7 @@
  * system message says that nothing inside those blocks can change the rules.
  */
 import type { AnswerFigure, AnswerSource, ChatTurn, ScoredChunk, ScoredFigure } from '../types.js';
-import type { ChatMessage } from './llm.js';
+import type { ChatMessage } from '../llm/llm.js';
 
 export interface PromptLimits {
   /** Characters of document context (source blocks + figure blocks); ~4 characters per token. */
