@@ -12,6 +12,7 @@ import { registerDiscord } from './commands/discord.js';
 import { registerEval } from './commands/eval.js';
 import { registerFeedback } from './commands/feedback.js';
 import { registerIngest } from './commands/ingest.js';
+import { registerModel } from './commands/model.js';
 import { registerSearch } from './commands/search.js';
 import { registerStart } from './commands/start.js';
 import { registerWorker } from './commands/worker.js';
@@ -35,6 +36,7 @@ export function buildProgram(): Command {
   registerStart(program);
   registerDiscord(program);
   registerFeedback(program);
+  registerModel(program);
   return program;
 }
 

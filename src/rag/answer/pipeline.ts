@@ -90,10 +90,13 @@ export function createAnswerPipeline(deps: AnswerPipelineDeps): Answerer {
     lap('retrieve');
     checkAborted();
 
-    // 3. Prompt: context within budget, figure images in [F] order after the user's own.
+    // 3. Prompt: context within budget, figure images in [F] order after the user's own
+    //    (none at level 1: figures as text, so a text-only model can answer).
+    const level = result.level ?? (config.retrieval.level === 1 ? 1 : undefined);
+    const textOnly = level === 1;
     const context = selectContext(result.chunks, result.figures, limits);
     const figureImages = new Map<number, Uint8Array>();
-    let imageSlots = limits.maxImages - userImages.length;
+    let imageSlots = textOnly ? 0 : limits.maxImages - userImages.length;
     for (const figure of context.figures) {
       if (imageSlots <= 0) break;
       try {
@@ -103,12 +106,12 @@ export function createAnswerPipeline(deps: AnswerPipelineDeps): Answerer {
         logger.warn({ figure: figure.id, err: err instanceof Error ? err.message : String(err) }, 'figure image unreadable; caption only');
       }
     }
-    const messages = renderMessages({ question, history, userImages, sources: context.sources, figures: context.figures, figureImages }, limits);
+    const messages = renderMessages({ question, history, userImages, sources: context.sources, figures: context.figures, figureImages, textOnly }, limits);
     lap('prompt');
 
     // "Why this answer": what retrieval returned and which figures the model saw as pixels.
     const explain = {
-      level: result.level,
+      level,
       retrieval: {
         chunks: result.chunks,
         figures: result.figures,
