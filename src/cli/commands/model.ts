@@ -65,7 +65,7 @@ export function registerModel(program: Command): void {
         progress.stop();
       }
       const out = [
-        `${id}: ${result.family}, ${describeModel(result.identity)}, ${dtype}, ${formatBytes(result.bytes)} in ${result.location.dir}: loads.`,
+        `${describeModel(result.identity)}: ${result.family} family, ${dtype}, ${formatBytes(result.bytes)} in ${result.location.dir}: loads.`,
         ...(result.copiedTo ? [`Copied to ${result.copiedTo} (checked: it loads as the same model). Carry that directory to the machine that runs the bot (docs/air-gapped.md).`] : []),
         'Use it with:',
         ...result.env,

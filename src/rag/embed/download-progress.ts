@@ -19,6 +19,8 @@ export interface DownloadProgress {
   loaded: number;
   /** Bytes expected so far (files whose size is known). */
   total: number;
+  /** Every expected file has announced its size: `total` is final and a percentage means something. */
+  totalKnown: boolean;
   /** Bytes per second since the first byte. */
   bytesPerSecond: number;
   /** Seconds left at the current rate; undefined before a rate is known. */
@@ -35,8 +37,10 @@ export class DownloadTracker {
   private readonly files = new Map<string, { loaded: number; total: number; done: boolean }>();
   private started?: number;
 
+  /** `expectedFiles`: how many files the model has (its total is known once each has started). */
   constructor(
     private readonly onProgress: (p: DownloadProgress) => void,
+    private readonly expectedFiles = 1,
     private readonly now: () => number = Date.now,
   ) {}
 
@@ -62,15 +66,17 @@ export class DownloadTracker {
     let loaded = 0;
     let total = 0;
     let filesDone = 0;
+    let sized = 0;
     for (const f of this.files.values()) {
       loaded += f.loaded;
       total += Math.max(f.total, f.loaded);
       if (f.done) filesDone++;
+      if (f.total > 0 || f.done) sized++;
     }
     const seconds = this.started === undefined ? 0 : (this.now() - this.started) / 1000;
     const bytesPerSecond = seconds > 0 ? loaded / seconds : 0;
     const etaSeconds = bytesPerSecond > 0 ? Math.max(0, (total - loaded) / bytesPerSecond) : undefined;
-    return { loaded, total, bytesPerSecond, etaSeconds, file, filesDone, files: this.files.size };
+    return { loaded, total, totalKnown: sized >= this.expectedFiles, bytesPerSecond, etaSeconds, file, filesDone, files: this.files.size };
   }
 }
 
@@ -101,7 +107,7 @@ export interface ProgressRenderer {
 
 /**
  * A progress display for downloading `model`: a bar on a TTY `stream`, else `line` called at
- * every 10 % step (and at the end).
+ * every 10 % step once the total is known (and at the end).
  */
 export function createProgressRenderer(model: string, options: { stream?: NodeJS.WriteStream; line?: (text: string) => void } = {}): ProgressRenderer {
   const stream = options.stream ?? process.stderr;
@@ -130,6 +136,7 @@ export function createProgressRenderer(model: string, options: { stream?: NodeJS
   return {
     update(p) {
       last = p;
+      if (!p.totalKnown) return;
       const step = p.total > 0 ? Math.floor((p.loaded / p.total) * 10) : 0;
       if (step > lastStep) {
         lastStep = step;

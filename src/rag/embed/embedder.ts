@@ -26,7 +26,7 @@ import { UserFacingError } from '../../errors.js';
 import { DownloadTracker, type DownloadProgress, type TransformersProgressEvent } from './download-progress.js';
 import { localModelName, readModelConfig, type ModelIdentity } from './identity.js';
 import { SUPPORTED_MODEL_TYPES, modelFamily, type ModelFamily } from './model-family.js';
-import { hasModelFiles, locateModel, modelFileStatus, type EmbeddingDtype, type ModelLocation } from './model-files.js';
+import { hasModelFiles, locateModel, modelFileStatus, requiredModelFiles, type EmbeddingDtype, type ModelLocation } from './model-files.js';
 import { l2normalize } from './vector.js';
 
 export { isLocalModel } from './model-files.js';
@@ -126,7 +126,7 @@ export async function createEmbedder(modelIdOrDir: string, options: EmbedderOpti
     }
   }
   const downloading = location.kind === 'hub' && !options.localOnly && !hasModelFiles(location.dir, dtype);
-  const tracker = downloading && options.onProgress ? new DownloadTracker(options.onProgress) : undefined;
+  const tracker = downloading && options.onProgress ? new DownloadTracker(options.onProgress, requiredModelFiles(dtype).length) : undefined;
   const load = {
     local_files_only: location.kind === 'local' || options.localOnly === true,
     ...(tracker ? { progress_callback: (e: TransformersProgressEvent) => tracker.handle(e) } : {}),

@@ -244,16 +244,17 @@ export class IndexStore {
   /** Insert or replace one document with its chunks and figures (see the ordering note above). */
   async replaceDocument(doc: StoredDocument, chunks: ChunkRow[], figures: FigureRow[]): Promise<void> {
     const { docId, hash } = doc;
+    // Checked before anything is deleted: a refused write leaves the document as it was.
+    const chunkVectors = await this.hasVectorColumns('chunks');
+    const figureVectors = await this.hasVectorColumns('figures');
+    if ((!chunkVectors && chunks.some((c) => c.vector)) || (!figureVectors && figures.some((f) => f.vector || f.captionVector))) {
+      throw new Error('The index has no vector columns yet: call addVectorColumns(model) before writing vectors.');
+    }
     const same = `docId = '${docId}' AND rev = '${hash}'`;
     const others = `docId = '${docId}' AND rev <> '${hash}'`;
     // Leftovers of an interrupted run with the same rev would otherwise be duplicated.
     await this.tables.chunks.delete(same);
     await this.tables.figures.delete(same);
-    const chunkVectors = await this.hasVectorColumns('chunks');
-    const figureVectors = await this.hasVectorColumns('figures');
-    if (!chunkVectors && chunks.some((c) => c.vector) || (!figureVectors && figures.some((f) => f.vector || f.captionVector))) {
-      throw new Error('The index has no vector columns yet: call addVectorColumns(model) before writing vectors.');
-    }
     const vec = (v: Float32Array | undefined) => (v ? Array.from(v) : null);
     if (chunks.length) {
       await this.tables.chunks.add(chunks.map(({ vector, ...c }) => ({ ...c, page: toNull(c.page), ...(chunkVectors ? { vector: vec(vector) } : {}) })));
