@@ -131,7 +131,14 @@ export async function ensureKnowledgeBase(deps: KnowledgeBaseDeps): Promise<Inge
   const local = path.join(config.dataDir, 'articles');
   const articles = existsSync(local) ? local : SHIPPED_ARTICLES;
   logger.info({ articles }, 'no index yet: ingesting the shipped articles');
-  const summary = await ingest([articles], deps, { embedder: deps.embedder });
-  logger.info({ documents: summary.documents, chunks: summary.chunks, figures: summary.figures }, 'knowledge base ready');
-  return summary;
+  // The configured model (dtype, mirror, download progress), or none at levels 1/2 and when
+  // `auto` could not load it (one warning, shared with openKnowledgeBase in this process).
+  const resolution = await resolveRetrievalLevel({ config, logger, embedder: deps.embedder, onProgress: deps.onModelProgress });
+  try {
+    const summary = await ingest([articles], deps, { embedder: resolution.embedder });
+    logger.info({ documents: summary.documents, chunks: summary.chunks, figures: summary.figures, level: resolution.level }, 'knowledge base ready');
+    return summary;
+  } finally {
+    if (resolution.ownsEmbedder) await resolution.embedder?.close();
+  }
 }

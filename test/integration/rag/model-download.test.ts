@@ -8,12 +8,17 @@ import { execFile } from 'node:child_process';
 import { cpSync, existsSync, mkdtempSync, readFileSync, readdirSync, renameSync, rmSync, statSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
+import { Writable } from 'node:stream';
 import { promisify } from 'node:util';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { loadConfig } from '../../../src/config/env.js';
+import { createLogger } from '../../../src/log.js';
 import type { DownloadProgress } from '../../../src/rag/embed/download-progress.js';
 import { createEmbedder } from '../../../src/rag/embed/embedder.js';
 import { requiredModelFiles } from '../../../src/rag/embed/model-files.js';
 import { modelInfo, pullModel } from '../../../src/rag/embed/pull.js';
+import { ingest } from '../../../src/rag/ingest/ingest.js';
+import { openKnowledgeBase } from '../../../src/rag/knowledge-base.js';
 import { freePort } from '../../helpers/redis.js';
 import { startHubStandIn, type HubStandIn } from '../../platforms/hub-standin.js';
 
@@ -90,6 +95,32 @@ describe('first use of a Hub model, through a mirror', () => {
     expect(hub.downloaded()).toContain('acme/clip-q8/onnx/text_model_quantized.onnx');
     expect(hub.downloaded()).toContain('acme/clip-q8/onnx/vision_model_quantized.onnx');
     expect(hub.downloaded().some((f) => f.endsWith('/text_model.onnx'))).toBe(false);
+  });
+});
+
+describe('the automatic first-run download', () => {
+  it('opens the knowledge base at level 3 after downloading with progress lines in the log', async () => {
+    const dataDir = path.join(tmp, 'auto-data');
+    const local = await createEmbedder(CLIP);
+    await ingest(['data/articles/slack-setup.md'], { config: loadConfig({ DATA_DIR: dataDir }), logger: createLogger({ level: 'silent' }) }, { embedder: local });
+    await local.close();
+    const lines: string[] = [];
+    const destination = new Writable({
+      write(chunk: Buffer, _enc, done) {
+        for (const line of chunk.toString().split('\n').filter(Boolean)) lines.push((JSON.parse(line) as { msg: string }).msg);
+        done();
+      },
+    });
+    const logger = createLogger({ level: 'info', destination, pretty: false });
+    // The index was built from the directory; the Hub copy of the same model is accepted.
+    const kb = await openKnowledgeBase({ config: loadConfig({ DATA_DIR: dataDir, EMBEDDING_MODEL: 'acme/clip-tiny', HF_ENDPOINT: hub.url }), logger });
+    expect(kb.level).toBe(3);
+    expect((await kb.search({ text: 'Socket Mode' })).level).toBe(3);
+    await kb.close();
+    const progress = lines.filter((l) => l.startsWith('downloading acme/clip-tiny: '));
+    expect(progress.length).toBeGreaterThan(1);
+    expect(progress.at(-1)).toMatch(/^downloading acme\/clip-tiny: 100% 220\.7 kB \/ 220\.7 kB, /);
+    expect(existsSync(path.join(dataDir, 'cache', 'models', 'acme', 'clip-tiny', 'onnx', 'text_model.onnx'))).toBe(true);
   });
 });
 
