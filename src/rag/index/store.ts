@@ -149,6 +149,8 @@ export class IndexStore {
       if (identity) {
         assertSameModel(existing.meta, { ...identity, ref: typeof model === 'string' ? model : undefined });
         await existing.addVectorColumns(identity);
+        // An index written before fingerprints (it recorded a path or an id): record the identity from now on.
+        if (!existing.meta.fingerprint && identity.fingerprint) existing.meta = { ...existing.meta, model: identity.id, fingerprint: identity.fingerprint };
       }
       return existing;
     }

@@ -1,4 +1,4 @@
-import { cpSync, mkdirSync, mkdtempSync, readFileSync, rmSync } from 'node:fs';
+import { cpSync, mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
@@ -150,6 +150,21 @@ describe('opening an index', () => {
     const bm25 = await openKnowledgeBase({ config: loadConfig({ DATA_DIR: dataDir, EMBEDDING_MODEL: SIGLIP, RETRIEVAL_LEVEL: '2' }), logger });
     expect(bm25.level).toBe(2);
     await bm25.close();
+  });
+
+  it('accepts an index of an older version (model recorded as a path) and records the identity at the next write', async () => {
+    const dataDir = path.join(tmp, 'legacy');
+    await ingest(['data/articles/slack-setup.md'], { config: configFor(dataDir), logger }, { embedder });
+    const metaFile = path.join(dataDir, 'index', 'meta.json');
+    const { fingerprint: _f, ...current } = JSON.parse(readFileSync(metaFile, 'utf8')) as Record<string, unknown>;
+    writeFileSync(metaFile, JSON.stringify({ ...current, model: FIXTURE }));
+    const moved = path.join(tmp, 'legacy-model-copy');
+    cpSync(FIXTURE, moved, { recursive: true });
+    const kb = await openKnowledgeBase({ config: configFor(dataDir, moved), logger });
+    expect(kb.level).toBe(3);
+    await kb.close();
+    await ingest(['data/articles/discord-setup.html'], { config: configFor(dataDir), logger }, { embedder });
+    expect(JSON.parse(readFileSync(metaFile, 'utf8'))).toMatchObject({ model: 'clip-tiny', fingerprint: embedder.identity.fingerprint });
   });
 
   it('sees documents another writer committed after it was opened', async () => {
