@@ -145,12 +145,20 @@ export async function createEmbedder(modelIdOrDir: string, options: EmbedderOpti
     }
     // In parallel, so that every file's size is known early (one progress total) and
     // downloads overlap.
-    [tokenizer, processor, textModel, visionModel] = await Promise.all([
+    const parts = await Promise.allSettled([
       AutoTokenizer.from_pretrained(location.ref, load),
       AutoProcessor.from_pretrained(location.ref, load),
       family.textModel.from_pretrained(location.ref, { ...load, dtype }),
       family.visionModel.from_pretrained(location.ref, { ...load, dtype }),
-    ]);
+    ] as const);
+    const failed = parts.find((p) => p.status === 'rejected');
+    if (failed) {
+      // Free the sessions that did load before reporting the first failure.
+      for (const part of parts.slice(2)) if (part.status === 'fulfilled') await (part.value as PreTrainedModel).dispose();
+      throw failed.reason;
+    }
+    const value = <T>(p: PromiseSettledResult<T>) => (p as PromiseFulfilledResult<T>).value;
+    [tokenizer, processor, textModel, visionModel] = [value(parts[0]), value(parts[1]), value(parts[2]), value(parts[3])];
   } catch (err) {
     throw unavailable(loadFailureReason(err, location), err);
   }

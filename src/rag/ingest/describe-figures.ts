@@ -207,5 +207,5 @@ export function createConfiguredFigureDescriber(config: Config, logger: Logger):
     hosts: config.ollama.hosts,
     timeoutMs: Math.max(config.ollama.timeoutMs, DEFAULT_DESCRIBE_TIMEOUT_MS),
   });
-  return { ...describer, stats: describer.stats, warnings: describer.warnings, close: () => pool.close() };
+  return { ...describer, close: () => pool.close() };
 }
