@@ -97,7 +97,7 @@ export async function openKnowledgeBase(deps: KnowledgeBaseDeps): Promise<Knowle
     if (resolution.level === 3 && searcher.level !== 3) {
       logger.info('the index has no embeddings yet: searching at level 2 until `mrag ingest` adds them');
     }
-    logger.info({ model: meta.model, level: searcher.level, documents, ...searcher.counts }, 'knowledge base opened');
+    logger.info({ model: meta.model, retrievalLevel: searcher.level, documents, ...searcher.counts }, 'knowledge base opened');
     const opened = store;
     return {
       get info() {
@@ -136,7 +136,7 @@ export async function ensureKnowledgeBase(deps: KnowledgeBaseDeps): Promise<Inge
   const resolution = await resolveRetrievalLevel({ config, logger, embedder: deps.embedder, onProgress: deps.onModelProgress });
   try {
     const summary = await ingest([articles], deps, { embedder: resolution.embedder });
-    logger.info({ documents: summary.documents, chunks: summary.chunks, figures: summary.figures, level: resolution.level }, 'knowledge base ready');
+    logger.info({ documents: summary.documents, chunks: summary.chunks, figures: summary.figures, retrievalLevel: resolution.level }, 'knowledge base ready');
     return summary;
   } finally {
     if (resolution.ownsEmbedder) await resolution.embedder?.close();
