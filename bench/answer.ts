@@ -6,7 +6,7 @@
  */
 import { loadConfig } from '../src/config/env.js';
 import { createLogger } from '../src/log.js';
-import { createOllamaPool } from '../src/rag/answer/ollama-pool.js';
+import { createOllamaPool } from '../src/rag/llm/ollama-pool.js';
 import { createAnswerPipeline } from '../src/rag/answer/pipeline.js';
 import { freePort } from '../test/helpers/redis.js';
 import { startOllamaStandIn } from '../test/platforms/ollama-standin.js';

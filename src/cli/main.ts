@@ -13,6 +13,7 @@ import { registerDoctor } from './commands/doctor.js';
 import { registerEval } from './commands/eval.js';
 import { registerFeedback } from './commands/feedback.js';
 import { registerIngest } from './commands/ingest.js';
+import { registerModel } from './commands/model.js';
 import { registerSearch } from './commands/search.js';
 import { registerStart } from './commands/start.js';
 import { registerWorker } from './commands/worker.js';
@@ -39,6 +40,7 @@ export function buildProgram(): Command {
   registerDiscord(program);
   registerFeedback(program);
   registerDoctor(program);
+  registerModel(program);
   return program;
 }
 

@@ -81,7 +81,7 @@ export async function runAskAttempt(deps: AskJobDeps, attempt: JobAttempt): Prom
       await state.set(REMEMBERED, true);
     }
     await state.set(DONE, true);
-    logger.info({ mode: answer.mode, timings: answer.timings }, 'answered');
+    logger.info({ mode: answer.mode, retrievalLevel: answer.level, timings: answer.timings }, 'answered');
     return 'answered';
   } catch (err) {
     if (attempt.signal?.aborted) throw err; // shutting down: the job is handed back, not failed

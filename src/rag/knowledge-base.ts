@@ -2,6 +2,10 @@
  * The knowledge base: the one entry point the rest of the app uses to search documents and
  * figures (`openKnowledgeBase`) and to make sure there is something to search on a fresh
  * clone (`ensureKnowledgeBase`). Ingest itself lives in ./ingest/ingest.ts.
+ *
+ * It opens at the retrieval level RETRIEVAL_LEVEL resolves to (retrieval-level.ts): level 3
+ * with the embedding model, level 2 (BM25 over chunks and figure text, no model) without
+ * it, level 1 on request. An index without vectors is searched at level 2.
  */
 import { existsSync } from 'node:fs';
 import path from 'node:path';
@@ -9,14 +13,37 @@ import { fileURLToPath } from 'node:url';
 import type { Config } from '../config/env.js';
 import { UserFacingError } from '../errors.js';
 import type { Logger } from '../log.js';
-import { createEmbedder, isLocalModel, type Embedder } from './embed/embedder.js';
-import { IndexStore, assertSameModel, indexDir, readIndexMeta } from './index/store.js';
+import type { DownloadProgress } from './embed/download-progress.js';
+import type { Embedder } from './embed/embedder.js';
+import { readModelConfig } from './embed/identity.js';
+import { locateModel, modelCacheDir } from './embed/model-files.js';
+import { assertIndexLayout, assertSameModel } from './index/model-check.js';
+import type { IndexMeta } from './index/schema.js';
+import { IndexStore, indexDir, readIndexMeta } from './index/store.js';
 import { ingest, type IngestSummary } from './ingest/ingest.js';
+import { resolveRetrievalLevel } from './retrieval-level.js';
 import { Searcher } from './search/searcher.js';
-import type { Retriever } from './types.js';
+import type { Retriever, RetrievalLevel } from './types.js';
+
+export interface KnowledgeBaseInfo {
+  /** The embedding model the index's vectors came from; absent while it has none. */
+  model?: string;
+  dim?: number;
+  documents: number;
+  chunks: number;
+  figures: number;
+  /** The level searches run at now. */
+  level: RetrievalLevel;
+}
 
 export interface KnowledgeBase extends Retriever {
-  readonly info: { model: string; dim: number; documents: number; chunks: number; figures: number };
+  readonly info: KnowledgeBaseInfo;
+  /** The level searches run at now: 3 with the model and an index with vectors, else 2 (or 1 when configured). */
+  readonly level: RetrievalLevel;
+  /** The loaded embedding model (level 3), e.g. for ingest in the same process. */
+  readonly embedder?: Embedder;
+  /** BM25 only over the same index (level 2), whatever the configured level: the eval baseline. */
+  readonly bm25: Retriever;
   close(): Promise<void>;
 }
 
@@ -25,45 +52,71 @@ export interface KnowledgeBaseDeps {
   logger: Logger;
   /** Reuse an already loaded embedder (it is then not closed by `close()`). */
   embedder?: Embedder;
+  /** Progress of a first-run model download (default: a bar on a terminal, log lines otherwise). */
+  onModelProgress?: (progress: DownloadProgress) => void;
 }
-
-/** How the configured model is recorded in the index (local directories by absolute path). */
-export const modelKey = (model: string) => (isLocalModel(model) ? path.resolve(model) : model);
 
 /** The articles shipped with mrag-bot (data/articles of the checkout or package). */
 export const SHIPPED_ARTICLES = fileURLToPath(new URL('../../data/articles', import.meta.url));
 
-/** Open the index under config.dataDir for searching. */
+/**
+ * Before any download: refuse at once when the configured model's files are on disk (a
+ * directory, or the Hub cache) and their config differs from the one the index recorded.
+ */
+function precheckModel(meta: IndexMeta, config: Config): void {
+  if (meta.model === undefined || config.retrieval.level === 1 || config.retrieval.level === 2) return;
+  const location = locateModel(config.embedding.model, modelCacheDir(config.dataDir));
+  const local = readModelConfig(location.dir);
+  if (!local || !meta.fingerprint) return;
+  assertSameModel(meta, { id: location.kind === 'hub' ? location.ref : path.basename(location.dir), fingerprint: local.fingerprint }, config.embedding.model);
+}
+
+/** Open the index under config.dataDir for searching, at the configured retrieval level. */
 export async function openKnowledgeBase(deps: KnowledgeBaseDeps): Promise<KnowledgeBase> {
   const { config, logger } = deps;
   const meta = readIndexMeta(config.dataDir);
   if (!meta) {
     throw new UserFacingError('index_missing', `There is no index under ${indexDir(config.dataDir)} yet: run \`mrag ingest <files|dirs|urls>\` first.`);
   }
-  // Check before loading the model: a mismatch should fail fast, not after a download.
-  assertSameModel(meta, modelKey(config.embedding.model));
-  const store = await IndexStore.open(config.dataDir);
-  if (!store) throw new UserFacingError('index_missing', `The index under ${indexDir(config.dataDir)} disappeared.`);
-  const embedder = deps.embedder ?? (await createEmbedder(config.embedding.model, { cacheDir: path.join(config.dataDir, 'cache', 'models') }));
+  assertIndexLayout(meta);
+  precheckModel(meta, config);
+  const resolution = await resolveRetrievalLevel({ config, logger, embedder: deps.embedder, onProgress: deps.onModelProgress });
+  const { embedder } = resolution;
+  const closeEmbedder = async () => {
+    if (resolution.ownsEmbedder) await embedder?.close();
+  };
+  let store: IndexStore | undefined;
   try {
-    assertSameModel(store.info, embedder.modelId, embedder.dim);
-    const searcher = new Searcher(store, embedder);
+    if (embedder) assertSameModel(meta, { ...embedder.identity, ref: embedder.modelId }, config.embedding.model);
+    store = await IndexStore.open(config.dataDir);
+    if (!store) throw new UserFacingError('index_missing', `The index under ${indexDir(config.dataDir)} disappeared.`);
+    const searcher = new Searcher(store, embedder, { level: resolution.level });
     await searcher.load();
+    const baseline = resolution.level === 3 ? new Searcher(store, undefined, { level: 2 }) : searcher;
     const documents = (await store.documents()).length;
-    logger.info({ model: meta.model, documents, ...searcher.counts }, 'knowledge base opened');
+    if (resolution.level === 3 && searcher.level !== 3) {
+      logger.info('the index has no embeddings yet: searching at level 2 until `mrag ingest` adds them');
+    }
+    logger.info({ model: meta.model, retrievalLevel: searcher.level, documents, ...searcher.counts }, 'knowledge base opened');
+    const opened = store;
     return {
       get info() {
-        return { model: store.info.model, dim: store.info.dim, documents, ...searcher.counts };
+        return { model: opened.info.model, dim: opened.info.dim, documents, ...searcher.counts, level: searcher.level };
       },
+      get level() {
+        return searcher.level;
+      },
+      embedder,
+      bm25: { search: (query, options) => baseline.search(query, options) },
       search: (query, options) => searcher.search(query, options),
       async close() {
-        await store.close();
-        if (!deps.embedder) await embedder.close();
+        await opened.close();
+        await closeEmbedder();
       },
     };
   } catch (err) {
-    await store.close();
-    if (!deps.embedder) await embedder.close();
+    await store?.close();
+    await closeEmbedder();
     throw err;
   }
 }
@@ -78,7 +131,14 @@ export async function ensureKnowledgeBase(deps: KnowledgeBaseDeps): Promise<Inge
   const local = path.join(config.dataDir, 'articles');
   const articles = existsSync(local) ? local : SHIPPED_ARTICLES;
   logger.info({ articles }, 'no index yet: ingesting the shipped articles');
-  const summary = await ingest([articles], deps, { embedder: deps.embedder });
-  logger.info({ documents: summary.documents, chunks: summary.chunks, figures: summary.figures }, 'knowledge base ready');
-  return summary;
+  // The configured model (dtype, mirror, download progress), or none at levels 1/2 and when
+  // `auto` could not load it (one warning, shared with openKnowledgeBase in this process).
+  const resolution = await resolveRetrievalLevel({ config, logger, embedder: deps.embedder, onProgress: deps.onModelProgress });
+  try {
+    const summary = await ingest([articles], deps, { embedder: resolution.embedder });
+    logger.info({ documents: summary.documents, chunks: summary.chunks, figures: summary.figures, retrievalLevel: resolution.level }, 'knowledge base ready');
+    return summary;
+  } finally {
+    if (resolution.ownsEmbedder) await resolution.embedder?.close();
+  }
 }

@@ -20,7 +20,7 @@ import { readIndexMeta } from '../../rag/index/store.js';
 import type { RetrievalLevel } from '../../rag/types.js';
 import { DASHBOARD_PATH, registerDashboard } from './dashboard.js';
 import { readIngestRun } from './ingest-record.js';
-import { getMetrics, type Metrics } from './metrics.js';
+import { getMetrics, type Metrics } from '../../metrics.js';
 import { Readiness, type CheckResult } from './readiness.js';
 import { INDEX_WAIT_HINT, waitForIndex } from './wait-for-index.js';
 

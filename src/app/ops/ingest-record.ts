@@ -7,7 +7,7 @@
 import { Redis } from 'ioredis';
 import { z } from 'zod';
 import type { Config } from '../../config/env.js';
-import type { LastIngestRecord } from './metrics.js';
+import type { LastIngestRecord } from '../../metrics.js';
 
 export const ingestRecordKey = (prefix: string) => `${prefix}:ingest:last`;
 

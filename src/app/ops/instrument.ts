@@ -9,7 +9,7 @@ import type { AskGateway } from '../../queue/gateway.js';
 import type { Platform } from '../../queue/job.js';
 import type { PlatformWorkerSide, Reply, ReplyContext } from '../../queue/reply.js';
 import type { Answerer } from '../../rag/types.js';
-import { getMetrics, type Metrics } from './metrics.js';
+import { getMetrics, type Metrics } from '../../metrics.js';
 
 /** Answer.timings keys (milliseconds) reported as stages. */
 const ANSWER_STAGES = ['condense', 'retrieve', 'prompt', 'generate', 'total'] as const;

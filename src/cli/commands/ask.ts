@@ -10,9 +10,10 @@ import type { Command } from 'commander';
 import { UserFacingError } from '../../errors.js';
 import { createAnswerer } from '../../rag/answer/index.js';
 import { truncate } from '../../rag/answer/prompt.js';
-import type { PullProgress } from '../../rag/answer/ollama-startup.js';
+import type { PullProgress } from '../../rag/llm/ollama-startup.js';
 import type { Answer } from '../../rag/types.js';
 import { getCliContext } from '../context.js';
+import { LEVEL_NAMES } from './search.js';
 
 /** Largest image accepted from the command line. */
 export const MAX_IMAGE_BYTES = 20 * 1024 * 1024;
@@ -62,6 +63,7 @@ export function formatAnswerFooter(answer: Answer, cwd = process.cwd()): string 
       lines.push(`  [F${f.n}] ${shown}  ${truncate(f.caption, 100)}`);
     }
   }
+  if (answer.level !== undefined) lines.push(`(retrieval level ${answer.level}: ${LEVEL_NAMES[answer.level]})`);
   return lines.join('\n');
 }
 
@@ -110,7 +112,9 @@ export function registerAsk(program: Command): void {
               },
         });
         if (opts.json) {
-          process.stdout.write(JSON.stringify(answer, null, 2) + '\n');
+          // `mode` and `level` first: what a script checks before reading the rest.
+          const { mode, level, ...rest } = answer;
+          process.stdout.write(JSON.stringify({ mode, level: level ?? null, ...rest }, null, 2) + '\n');
           return;
         }
         // The streamed text is the answer in llm mode; otherwise (fallback, maybe after a

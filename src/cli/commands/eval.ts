@@ -16,7 +16,7 @@ function parseK(value: string): number {
 export function registerEval(program: Command): void {
   program
     .command('eval')
-    .description('Measure retrieval (recall@k, MRR) on a questions.jsonl file.')
+    .description('Measure retrieval (recall@k, MRR) on a questions.jsonl file, beside a BM25-only baseline.')
     .argument('<questions>', 'JSONL file: one question per line with expected source/figure ids')
     .option('--answers', 'also generate answers and score their citations')
     .option('--k <n>', 'cut-off rank for recall and MRR', '5')
@@ -31,6 +31,7 @@ export function registerEval(program: Command): void {
         if (opts.answers) answerer = await createAnswerer({ config, logger, knowledgeBase });
         const report = await runEval({
           retriever: knowledgeBase,
+          baseline: knowledgeBase.bm25,
           questions,
           k,
           answerer,

@@ -3,7 +3,7 @@ import path from 'node:path';
 import type { Command } from 'commander';
 import { UserFacingError } from '../../errors.js';
 import { openKnowledgeBase } from '../../rag/knowledge-base.js';
-import type { SearchResult } from '../../rag/types.js';
+import type { RetrievalLevel, SearchResult } from '../../rag/types.js';
 import { getCliContext } from '../context.js';
 
 interface SearchFlags {
@@ -15,6 +15,13 @@ interface SearchFlags {
 }
 
 const SNIPPET = 160;
+
+/** What each retrieval level searched with, for the line under the results. */
+export const LEVEL_NAMES: Record<RetrievalLevel, string> = {
+  1: 'BM25 over text and figure text; figures reach the model as text',
+  2: 'BM25 over text and figure text; no embedding model',
+  3: 'embeddings and BM25, fused',
+};
 
 /** One line per result: rank, kind, score, title › section, then the snippet or figure path. */
 export function formatSearchResult(result: SearchResult, cwd = process.cwd()): string {
@@ -33,6 +40,7 @@ export function formatSearchResult(result: SearchResult, cwd = process.cwd()): s
     lines.push(`${String(i + 1).padStart(2)}. figure ${f.score.toFixed(3)}  ${where(f.title, f.section, f.page)}`, `      ${caption}`, `      ${shown(f.imagePath)}  [${f.id}]`);
   });
   if (lines.length === 0) lines.push('no results');
+  if (result.level !== undefined) lines.push(`(retrieval level ${result.level}: ${LEVEL_NAMES[result.level]})`);
   return lines.join('\n');
 }
 

@@ -5,21 +5,20 @@
 import { readdirSync, statSync } from 'node:fs';
 import path from 'node:path';
 import type { Config } from '../../config/env.js';
-import { createEmbedder } from '../../rag/embed/embedder.js';
-import { IndexStore, assertSameModel, indexDir, readIndexMeta } from '../../rag/index/store.js';
-import { modelKey } from '../../rag/knowledge-base.js';
+import { describeModel } from '../../rag/embed/identity.js';
+import type { Embedder } from '../../rag/embed/embedder.js';
+import { assertSameModel } from '../../rag/index/model-check.js';
+import { IndexStore, indexDir, readIndexMeta } from '../../rag/index/store.js';
 import { errorText, fail, ok, warn, type DoctorContext, type DoctorLine } from './checks.js';
 
 const INGEST_FIX = '`mrag ingest <your documents>` (Compose: `docker compose run --rm ingest`)';
 
-export async function checkEmbeddingModel({ config }: DoctorContext): Promise<DoctorLine[]> {
+export async function checkEmbeddingModel({ config, embedder: load }: DoctorContext): Promise<DoctorLine[]> {
   const configured = config.retrieval.level;
   const model = config.embedding.model;
   if (configured === 1 || configured === 2) return [ok('embedding model', `not needed at RETRIEVAL_LEVEL=${configured} (text retrieval)`)];
   try {
-    const embedder = await createEmbedder(model, { cacheDir: path.join(config.dataDir, 'cache', 'models') });
-    const dim = embedder.dim;
-    await embedder.close();
+    const { dim } = await load();
     return [ok('embedding model', `${model} loads (${dim}-d): level 3, multimodal retrieval`)];
   } catch (err) {
     const fix = '`mrag model pull` on a connected machine, or EMBEDDING_MODEL=<a local model directory> (see docs/air-gapped.md)';
@@ -60,7 +59,7 @@ export function formatBytes(bytes: number): string {
   return `${value.toFixed(unit === 0 ? 0 : 1)} ${units[unit]}`;
 }
 
-export async function checkIndex({ config }: DoctorContext): Promise<DoctorLine[]> {
+export async function checkIndex({ config, embedder }: DoctorContext): Promise<DoctorLine[]> {
   const dir = indexDir(config.dataDir);
   let meta;
   try {
@@ -84,14 +83,16 @@ export async function checkIndex({ config }: DoctorContext): Promise<DoctorLine[
     lines.push(fail('index', `${dir} does not open (${errorText(err)})`, `run ${INGEST_FIX} with --rebuild`));
   }
   lines.push(ok('index', `generation ${meta.generation} (updated ${meta.updatedAt})${counts}, ${formatBytes(diskUsage(dir))} on disk`));
-  lines.push(modelIdentity(config, meta));
+  lines.push(await modelIdentity(config, meta, config.retrieval.level === 1 || config.retrieval.level === 2 ? undefined : await embedder().catch(() => undefined)));
   return lines;
 }
 
-function modelIdentity(config: Config, meta: NonNullable<ReturnType<typeof readIndexMeta>>): DoctorLine {
+function modelIdentity(config: Config, meta: NonNullable<ReturnType<typeof readIndexMeta>>, embedder: Embedder | undefined): DoctorLine {
+  if (meta.model === undefined) return ok('index model', 'no embeddings yet (built at level 2): the next ingest with the model adds them');
+  if (!embedder) return warn('index model', `${describeModel(meta)}; the configured EMBEDDING_MODEL is not loaded, so it cannot be compared`, 'see the embedding model line');
   try {
-    assertSameModel(meta, modelKey(config.embedding.model));
-    return ok('index model', `${meta.model} (${meta.dim}-d), the configured EMBEDDING_MODEL`);
+    assertSameModel(meta, { ...embedder.identity, ref: embedder.modelId }, config.embedding.model);
+    return ok('index model', `${describeModel(meta)}, the configured EMBEDDING_MODEL`);
   } catch (err) {
     return fail('index model', errorText(err), 're-ingest with `mrag ingest --rebuild <your documents>`, or set EMBEDDING_MODEL back');
   }

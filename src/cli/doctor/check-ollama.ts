@@ -5,7 +5,7 @@
  * Uses the real `ollama` client, as the answerer does.
  */
 import { Ollama } from 'ollama';
-import { displayHost } from '../../rag/answer/ollama-call.js';
+import { displayHost } from '../../rag/llm/ollama-call.js';
 import { errorText, fail, ok, warn, type DoctorContext, type DoctorLine } from './checks.js';
 
 const statusOf = (err: unknown) => (err as { status_code?: unknown } | undefined)?.status_code;

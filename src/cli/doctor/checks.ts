@@ -6,6 +6,7 @@
  *   ✗ Ollama model: llama3.2-vision is not on http://ollama:11434 → fix: `ollama pull llama3.2-vision` …
  */
 import type { DotEnvResult } from '../../config/dotenv.js';
+import type { Embedder } from '../../rag/embed/embedder.js';
 import type { Config } from '../../config/env.js';
 
 export type Status = 'ok' | 'warn' | 'fail';
@@ -25,6 +26,8 @@ export interface DoctorContext {
   dotEnv?: DotEnvResult;
   /** Time limit of each network call (default 5 s). */
   timeoutMs: number;
+  /** Loads EMBEDDING_MODEL once for the checks that need it (rejects with the load error); closed by runDoctor. */
+  embedder(): Promise<Embedder>;
 }
 
 export const SYMBOLS: Record<Status, string> = { ok: '✓', warn: '⚠', fail: '✗' };

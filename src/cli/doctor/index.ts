@@ -5,6 +5,9 @@
  */
 import { loadDotEnv } from '../../config/dotenv.js';
 import { ConfigError } from '../../errors.js';
+import { createLogger } from '../../log.js';
+import type { Embedder } from '../../rag/embed/embedder.js';
+import { loadConfiguredEmbedder } from '../../rag/retrieval-level.js';
 import { checkConfiguration, resolveConfig } from './check-config.js';
 import { checkEmbeddingModel, checkIndex } from './check-index.js';
 import { checkOllama } from './check-ollama.js';
@@ -39,14 +42,26 @@ export async function runDoctor(options: DoctorOptions = {}): Promise<{ lines: D
     emit([fail('configuration', errorText(err), err instanceof ConfigError ? 'fix or remove the file' : 'check the working directory')]);
   }
   const { config, problems } = resolveConfig(env);
-  const context: DoctorContext = { config, dotEnv, timeoutMs: options.timeoutMs ?? 5000 };
+  // The model is loaded at most once, quietly, and closed at the end.
+  let model: Promise<Embedder> | undefined;
+  const quiet = createLogger({ level: 'silent' });
+  const context: DoctorContext = {
+    config,
+    dotEnv,
+    timeoutMs: options.timeoutMs ?? 5000,
+    embedder: () => (model ??= loadConfiguredEmbedder(config, quiet)),
+  };
   emit(checkConfiguration(config, problems, dotEnv));
-  for (const check of [checkRedis, checkOllama, checkEmbeddingModel, checkIndex, checkPlatforms]) {
-    try {
-      emit(await check(context));
-    } catch (err) {
-      emit([fail(check.name.replace(/^check/, '').toLowerCase() || 'check', `the check itself failed: ${errorText(err)}`, 'report this as a bug')]);
+  try {
+    for (const check of [checkRedis, checkOllama, checkEmbeddingModel, checkIndex, checkPlatforms]) {
+      try {
+        emit(await check(context));
+      } catch (err) {
+        emit([fail(check.name.replace(/^check/, '').toLowerCase() || 'check', `the check itself failed: ${errorText(err)}`, 'report this as a bug')]);
+      }
     }
+  } finally {
+    await (await model?.catch(() => undefined))?.close();
   }
   return { lines, exitCode: exitCodeOf(lines) };
 }

@@ -4,7 +4,7 @@
  * query; when the LLM is down, the last question and the new one are simply joined.
  */
 import type { ChatTurn } from '../types.js';
-import { LlmUnavailableError, type ChatModel } from './llm.js';
+import { LlmUnavailableError, type ChatModel } from '../llm/llm.js';
 import { asData, truncate } from './prompt.js';
 
 export const CONDENSE_TURNS = 3;

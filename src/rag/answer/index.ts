@@ -14,14 +14,14 @@ import type { Config } from '../../config/env.js';
 import type { Logger } from '../../log.js';
 import { openKnowledgeBase, type KnowledgeBase } from '../knowledge-base.js';
 import type { Answerer } from '../types.js';
-import { createOllamaPool } from './ollama-pool.js';
-import { checkOllama, type OllamaCheckReport, type PullProgress } from './ollama-startup.js';
+import { createOllamaPool } from '../llm/ollama-pool.js';
+import { checkOllama, type OllamaCheckReport, type PullProgress } from '../llm/ollama-startup.js';
 import { createAnswerPipeline, type AnswerPipelineOptions } from './pipeline.js';
 
 export { createAnswerPipeline, type AnswerPipelineDeps, type AnswerPipelineOptions } from './pipeline.js';
-export { OllamaPool, createOllamaPool, type OllamaPoolOptions } from './ollama-pool.js';
-export { checkOllama, type OllamaCheckReport, type PullProgress } from './ollama-startup.js';
-export { LlmUnavailableError, type ChatModel, type ChatMessage, type ChatCallOptions } from './llm.js';
+export { OllamaPool, createOllamaPool, type OllamaPoolOptions } from '../llm/ollama-pool.js';
+export { checkOllama, type OllamaCheckReport, type PullProgress } from '../llm/ollama-startup.js';
+export { LlmUnavailableError, type ChatModel, type ChatMessage, type ChatCallOptions } from '../llm/llm.js';
 export { parseCitations } from './citations.js';
 
 export interface RunningAnswerer extends Answerer {

@@ -12,8 +12,8 @@ import type { Answer, AnswerOptions, Answerer, Retriever, SearchResult } from '.
 import { chooseFigures, citedSources, parseCitations } from './citations.js';
 import { condenseQuestion } from './condense.js';
 import { retrievalOnlyAnswer } from './fallback.js';
-import { LlmUnavailableError, abortError, describeFailure, type ChatModel } from './llm.js';
-import { recordLlmFailure } from '../../app/ops/metrics.js';
+import { LlmUnavailableError, abortError, describeFailure, type ChatModel } from '../llm/llm.js';
+import { recordLlmFailure } from '../../metrics.js';
 import { DEFAULT_PROMPT_LIMITS, renderMessages, selectContext, type PromptLimits } from './prompt.js';
 import { MentionGuard, neutraliseMentions } from './sanitize.js';
 
@@ -91,10 +91,13 @@ export function createAnswerPipeline(deps: AnswerPipelineDeps): Answerer {
     lap('retrieve');
     checkAborted();
 
-    // 3. Prompt: context within budget, figure images in [F] order after the user's own.
+    // 3. Prompt: context within budget, figure images in [F] order after the user's own
+    //    (none at level 1: figures as text, so a text-only model can answer).
+    const level = result.level ?? (config.retrieval.level === 1 ? 1 : undefined);
+    const textOnly = level === 1;
     const context = selectContext(result.chunks, result.figures, limits);
     const figureImages = new Map<number, Uint8Array>();
-    let imageSlots = limits.maxImages - userImages.length;
+    let imageSlots = textOnly ? 0 : limits.maxImages - userImages.length;
     for (const figure of context.figures) {
       if (imageSlots <= 0) break;
       try {
@@ -104,12 +107,12 @@ export function createAnswerPipeline(deps: AnswerPipelineDeps): Answerer {
         logger.warn({ figure: figure.id, err: err instanceof Error ? err.message : String(err) }, 'figure image unreadable; caption only');
       }
     }
-    const messages = renderMessages({ question, history, userImages, sources: context.sources, figures: context.figures, figureImages }, limits);
+    const messages = renderMessages({ question, history, userImages, sources: context.sources, figures: context.figures, figureImages, textOnly }, limits);
     lap('prompt');
 
     // "Why this answer": what retrieval returned and which figures the model saw as pixels.
     const explain = {
-      level: result.level,
+      level,
       retrieval: {
         chunks: result.chunks,
         figures: result.figures,

@@ -2,12 +2,16 @@
  * Prompt building: choose the context that fits the budget, number it ([1]…, [F1]…), and
  * render the messages for the vision model.
  *
+ * Figures reach the model as their text (caption, the text OCR read in them, a model-written
+ * description) and, when there is room (OLLAMA_MAX_IMAGES), as images. At retrieval level 1
+ * (`textOnly`) no image is sent at all, so text-only models answer too.
+ *
  * Document text is untrusted data. It only ever appears inside <source>/<figure> blocks of
  * the user message, with anything that looks like one of our own tags defused, and the
  * system message says that nothing inside those blocks can change the rules.
  */
 import type { AnswerFigure, AnswerSource, ChatTurn, ScoredChunk, ScoredFigure } from '../types.js';
-import type { ChatMessage } from './llm.js';
+import type { ChatMessage } from '../llm/llm.js';
 
 export interface PromptLimits {
   /** Characters of document context (source blocks + figure blocks); ~4 characters per token. */
@@ -36,7 +40,14 @@ export const DEFAULT_PROMPT_LIMITS: PromptLimits = {
 
 export interface PromptFigure extends AnswerFigure {
   score: number;
+  /** Text read from the figure's pixels (OCR), shortened. */
+  ocrText?: string;
+  /** Model-written description of the figure (level 1), shortened. */
+  description?: string;
 }
+
+/** Longest caption, OCR text and description of one figure in the prompt, in characters. */
+export const FIGURE_TEXT_LIMITS = { caption: 400, ocrText: 600, description: 800 };
 
 export interface SelectedContext {
   sources: AnswerSource[];
@@ -87,8 +98,12 @@ function renderSource(s: AnswerSource): string {
 }
 
 function renderFigure(f: PromptFigure, imageNumber: number | undefined): string {
-  const image = imageNumber !== undefined ? ` image="${imageNumber}"` : ' image="none (caption only)"';
-  return `<figure id="F${f.n}" title="${attr(heading(f.title, f.section))}" from="${attr(f.source)}"${image}>\n${asData(f.caption || '(no caption)')}\n</figure>`;
+  const textOnly = f.ocrText || f.description ? 'none (text only)' : 'none (caption only)';
+  const image = ` image="${imageNumber !== undefined ? imageNumber : textOnly}"`;
+  const body = [f.caption || '(no caption)'];
+  if (f.ocrText) body.push(`Text in the figure: ${f.ocrText}`);
+  if (f.description) body.push(`Description: ${f.description}`);
+  return `<figure id="F${f.n}" title="${attr(heading(f.title, f.section))}" from="${attr(f.source)}"${image}>\n${asData(body.join('\n'))}\n</figure>`;
 }
 
 /**
@@ -123,11 +138,13 @@ export function selectContext(chunks: ScoredChunk[], figures: ScoredFigure[], li
     n,
     id: f.id,
     imagePath: f.imagePath,
-    caption: truncate(f.caption, 400),
+    caption: truncate(f.caption, FIGURE_TEXT_LIMITS.caption),
     title: f.title,
     section: f.section,
     source: f.source,
     score: f.score,
+    ...(f.ocrText?.trim() ? { ocrText: truncate(f.ocrText, FIGURE_TEXT_LIMITS.ocrText) } : {}),
+    ...(f.description?.trim() ? { description: truncate(f.description, FIGURE_TEXT_LIMITS.description) } : {}),
   });
 
   let sources = keptChunks.map((c, i) => toSource(c, i + 1));
@@ -157,6 +174,11 @@ export interface RenderInput {
   figures: PromptFigure[];
   /** Image bytes of figures that will be sent, by figure number; figures without an entry are caption-only. */
   figureImages: Map<number, Uint8Array>;
+  /**
+   * Retrieval level 1: no image goes to the model (text-only models work); figures are their
+   * text. `userImages` are then not sent either, only mentioned.
+   */
+  textOnly?: boolean;
 }
 
 /** The most recent turns that fit `maxHistoryChars`, oldest first. */
@@ -176,12 +198,12 @@ export function boundedHistory(history: ChatTurn[], limits: PromptLimits): ChatT
 export function renderMessages(input: RenderInput, limits: PromptLimits): ChatMessage[] {
   const images: Uint8Array[] = [];
   const legend: string[] = [];
-  for (const img of input.userImages) {
+  for (const img of input.textOnly ? [] : input.userImages) {
     images.push(img);
     legend.push(`image ${images.length} = the user's own image, attached to the question (not from the documents)`);
   }
   const figureBlocks = input.figures.map((f) => {
-    const bytes = input.figureImages.get(f.n);
+    const bytes = input.textOnly ? undefined : input.figureImages.get(f.n);
     if (!bytes) return renderFigure(f, undefined);
     images.push(bytes);
     legend.push(`image ${images.length} = figure [F${f.n}]`);
@@ -196,6 +218,10 @@ export function renderMessages(input: RenderInput, limits: PromptLimits): ChatMe
   );
   if (figureBlocks.length > 0) parts.push(`Figures (quoted from the documents):\n\n${figureBlocks.join('\n\n')}`);
   if (legend.length > 0) parts.push(`Images attached to this message, in order: ${legend.join('; ')}.`);
+  if (input.textOnly) {
+    const own = input.userImages.length > 0 ? ' The user attached an image, which cannot be shown to you: say so if the question depends on it.' : '';
+    parts.push(`Figures are given as text only (caption, text read from the figure, description); you cannot see them.${own}`);
+  }
   parts.push(
     `Answer the question below from the sources and figures above, citing them as [n] and [Fn]. ` +
       `If they do not answer it, say so.\n\nQuestion: ${input.question.trim()}`,

@@ -1,29 +1,41 @@
 /**
- * CLIP embeddings through the real transformers.js classes. Text and images land in the
- * same space; every vector is L2-normalised so that a dot product is a cosine similarity.
+ * Text and image embeddings of a dual encoder (CLIP or SigLIP family, see model-family.ts)
+ * through the real transformers.js classes. Text and images land in the same space; every
+ * vector is L2-normalised so that a dot product is a cosine similarity.
  *
  *   const embedder = await createEmbedder('Xenova/clip-vit-base-patch16'); // or a local dir
  *   const [v] = await embedder.embedTexts(['how does retrieval work?']);
+ *
+ * A Hub model missing from the cache is downloaded (from `hubEndpoint` when set: HF_ENDPOINT),
+ * with progress reported through `onProgress`.
  */
-import { existsSync, statSync } from 'node:fs';
+import { existsSync } from 'node:fs';
 import path from 'node:path';
 import {
+  AutoConfig,
   AutoProcessor,
   AutoTokenizer,
-  CLIPTextModelWithProjection,
-  CLIPVisionModelWithProjection,
   RawImage,
   env,
+  type PreTrainedModel,
   type PreTrainedTokenizer,
   type Processor,
-  type PreTrainedModel,
   type Tensor,
 } from '@huggingface/transformers';
 import { UserFacingError } from '../../errors.js';
+import { DownloadTracker, type DownloadProgress, type TransformersProgressEvent } from './download-progress.js';
+import { localModelName, readModelConfig, type ModelIdentity } from './identity.js';
+import { SUPPORTED_MODEL_TYPES, modelFamily, type ModelFamily } from './model-family.js';
+import { hasModelFiles, locateModel, modelFileStatus, requiredModelFiles, type EmbeddingDtype, type ModelLocation } from './model-files.js';
 import { l2normalize } from './vector.js';
+
+export { isLocalModel } from './model-files.js';
 
 /** CLIP's text encoder sees at most 77 tokens, <|startoftext|> and <|endoftext|> included. */
 export const CLIP_MAX_TOKENS = 77;
+
+/** transformers.js's own default Hub address, restored when HF_ENDPOINT is unset. */
+const DEFAULT_REMOTE_HOST = env.remoteHost;
 
 export interface EmbedderOptions {
   /** Texts per forward pass (default 16). */
@@ -32,14 +44,26 @@ export interface EmbedderOptions {
   imageBatchSize?: number;
   /** Where downloaded Hub models are cached (default: the library's own cache). */
   cacheDir?: string;
+  /** Weights variant (EMBEDDING_DTYPE; default fp32). */
+  dtype?: EmbeddingDtype;
+  /** Hub mirror base URL (HF_ENDPOINT); default transformers.js's own. */
+  hubEndpoint?: string;
+  /** Never download: load from the directory or the cache only. */
+  localOnly?: boolean;
+  /** Download progress (only called when something is actually downloaded). */
+  onProgress?: (progress: DownloadProgress) => void;
 }
 
 export interface Embedder {
-  /** The model id or the absolute path of the local model directory. */
+  /** The Hub id, or the absolute path of the local model directory (where it was loaded from). */
   readonly modelId: string;
+  /** What the index records: readable id, dimension, config fingerprint (no path). */
+  readonly identity: ModelIdentity;
+  readonly family: ModelFamily['name'];
+  readonly dtype: EmbeddingDtype;
   /** Length of every embedding vector. */
   readonly dim: number;
-  /** Token budget of one text window, special tokens included (77 for CLIP). */
+  /** Token budget of one text window, special tokens included (77 for CLIP, 64 for SigLIP). */
   readonly maxTokens: number;
   /** Token ids of `text` without the special start/end tokens. */
   tokenize(text: string): number[];
@@ -52,12 +76,6 @@ export interface Embedder {
   close(): Promise<void>;
 }
 
-/** A directory on disk (absolute or relative to the working directory) rather than a Hub id. */
-export function isLocalModel(modelIdOrDir: string): boolean {
-  const p = path.resolve(modelIdOrDir);
-  return existsSync(p) && statSync(p).isDirectory();
-}
-
 function rowsOf(tensor: Tensor): Float32Array[] {
   const [n, dim] = tensor.dims as [number, number];
   const data = tensor.data as Float32Array;
@@ -66,7 +84,7 @@ function rowsOf(tensor: Tensor): Float32Array[] {
   return rows;
 }
 
-/** Runs calls one at a time: model sessions are shared, and overlapping runs only fight for the same 2 cores. */
+/** Runs calls one at a time: model sessions are shared, and overlapping runs only fight for the same cores. */
 function serial() {
   let tail: Promise<unknown> = Promise.resolve();
   return <T>(fn: () => Promise<T>): Promise<T> => {
@@ -76,45 +94,85 @@ function serial() {
   };
 }
 
-export async function createEmbedder(modelIdOrDir: string, options: EmbedderOptions = {}): Promise<Embedder> {
-  const local = isLocalModel(modelIdOrDir);
-  const modelId = local ? path.resolve(modelIdOrDir) : modelIdOrDir;
-  const previousRemote = env.allowRemoteModels;
-  if (local) {
-    env.allowLocalModels = true;
-    env.allowRemoteModels = false;
+/** Why loading failed, in one line a user can act on. */
+export function loadFailureReason(err: unknown, location: ModelLocation): string {
+  const message = (err instanceof Error ? err.message : String(err)).split('\n')[0]!;
+  const cause = err instanceof Error && err.cause instanceof Error ? err.cause.message : '';
+  if (location.kind === 'local') return `${message}`;
+  if (/fetch failed/i.test(message) || /ENOTFOUND|ECONNREFUSED|EAI_AGAIN|ETIMEDOUT|ENETUNREACH/.test(`${message} ${cause}`)) {
+    return `the model is not in the cache (${location.dir}) and the model hub is unreachable (fetch failed)`;
   }
-  if (options.cacheDir) env.cacheDir = options.cacheDir;
+  return message;
+}
 
+function configureHub(options: EmbedderOptions): void {
+  if (options.cacheDir) env.cacheDir = options.cacheDir;
+  const endpoint = options.hubEndpoint ?? DEFAULT_REMOTE_HOST;
+  env.remoteHost = endpoint.endsWith('/') ? endpoint : `${endpoint}/`;
+}
+
+export async function createEmbedder(modelIdOrDir: string, options: EmbedderOptions = {}): Promise<Embedder> {
+  configureHub(options);
+  const dtype = options.dtype ?? 'fp32';
+  const location = locateModel(modelIdOrDir, env.cacheDir ?? path.resolve('.cache'));
+  const unavailable = (reason: string, cause?: unknown) =>
+    new UserFacingError('embedding_model_unavailable', `Could not load the embedding model "${modelIdOrDir}" (EMBEDDING_MODEL): ${reason}`, { cause });
+  if (location.kind === 'local' || options.localOnly) {
+    const missing = modelFileStatus(location.dir, dtype).filter((f) => !f.present).map((f) => f.file);
+    if (location.kind === 'local' && !existsSync(location.dir)) throw unavailable(`there is no directory ${location.dir}`);
+    if (missing.length > 0) {
+      const where = location.kind === 'local' ? `the directory ${location.dir}` : `the cache (${location.dir}); run \`mrag model pull\``;
+      throw unavailable(`${missing.join(', ')} missing in ${where} (EMBEDDING_DTYPE=${dtype}; docs/air-gapped.md lists the files a model needs)`);
+    }
+  }
+  const downloading = location.kind === 'hub' && !options.localOnly && !hasModelFiles(location.dir, dtype);
+  const tracker = downloading && options.onProgress ? new DownloadTracker(options.onProgress, requiredModelFiles(dtype).length) : undefined;
+  const load = {
+    local_files_only: location.kind === 'local' || options.localOnly === true,
+    ...(tracker ? { progress_callback: (e: TransformersProgressEvent) => tracker.handle(e) } : {}),
+  };
+
+  let family: ModelFamily | undefined;
   let tokenizer: PreTrainedTokenizer;
   let processor: Processor;
   let textModel: PreTrainedModel;
   let visionModel: PreTrainedModel;
   try {
-    tokenizer = await AutoTokenizer.from_pretrained(modelId);
-    processor = await AutoProcessor.from_pretrained(modelId);
-    textModel = await CLIPTextModelWithProjection.from_pretrained(modelId, { dtype: 'fp32' });
-    visionModel = await CLIPVisionModelWithProjection.from_pretrained(modelId, { dtype: 'fp32' });
+    const config = await AutoConfig.from_pretrained(location.ref, load);
+    family = modelFamily(config.model_type ?? undefined);
+    if (!family) {
+      throw new Error(`its model_type "${config.model_type}" is not a supported dual encoder (supported: ${SUPPORTED_MODEL_TYPES.join(', ')})`);
+    }
+    // In parallel, so that every file's size is known early (one progress total) and
+    // downloads overlap.
+    const parts = await Promise.allSettled([
+      AutoTokenizer.from_pretrained(location.ref, load),
+      AutoProcessor.from_pretrained(location.ref, load),
+      family.textModel.from_pretrained(location.ref, { ...load, dtype }),
+      family.visionModel.from_pretrained(location.ref, { ...load, dtype }),
+    ] as const);
+    const failed = parts.find((p) => p.status === 'rejected');
+    if (failed) {
+      // Free the sessions that did load before reporting the first failure.
+      for (const part of parts.slice(2)) if (part.status === 'fulfilled') await (part.value as PreTrainedModel).dispose();
+      throw failed.reason;
+    }
+    const value = <T>(p: PromiseSettledResult<T>) => (p as PromiseFulfilledResult<T>).value;
+    [tokenizer, processor, textModel, visionModel] = [value(parts[0]), value(parts[1]), value(parts[2]), value(parts[3])];
   } catch (err) {
-    const reason = err instanceof Error ? err.message : String(err);
-    throw new UserFacingError(
-      'embedding_model_unavailable',
-      `Could not load the embedding model "${modelIdOrDir}" (EMBEDDING_MODEL): ${reason.split('\n')[0]}`,
-      { cause: err },
-    );
-  } finally {
-    if (local) env.allowRemoteModels = previousRemote;
+    throw unavailable(loadFailureReason(err, location), err);
   }
-
+  const f = family;
   const textBatch = options.textBatchSize ?? 16;
   const imageBatch = options.imageBatchSize ?? 8;
   const run = serial();
-  const maxTokens = Math.min(CLIP_MAX_TOKENS, tokenizer.model_max_length || CLIP_MAX_TOKENS);
+  const stated = tokenizer.model_max_length;
+  const maxTokens = Number.isFinite(stated) && stated > 0 && stated < 10_000 ? Math.min(stated, f.defaultMaxTokens) : f.defaultMaxTokens;
 
   async function embedTextBatch(texts: string[]): Promise<Float32Array[]> {
-    const inputs = tokenizer(texts, { padding: true, truncation: true, max_length: maxTokens });
-    const out = (await run(() => textModel(inputs))) as { text_embeds: Tensor };
-    return rowsOf(out.text_embeds);
+    const inputs = tokenizer(texts, { padding: f.padding, truncation: true, max_length: maxTokens });
+    const out = (await run(() => textModel(inputs))) as Record<string, Tensor>;
+    return rowsOf(out[f.textOutput]!);
   }
 
   async function decode(bytes: Uint8Array, index: number): Promise<RawImage> {
@@ -128,8 +186,8 @@ export async function createEmbedder(modelIdOrDir: string, options: EmbedderOpti
   async function embedImageBatch(images: Uint8Array[]): Promise<Float32Array[]> {
     const decoded = await Promise.all(images.map(decode));
     const inputs = await processor(decoded);
-    const out = (await run(() => visionModel(inputs))) as { image_embeds: Tensor };
-    return rowsOf(out.image_embeds);
+    const out = (await run(() => visionModel(inputs))) as Record<string, Tensor>;
+    return rowsOf(out[f.imageOutput]!);
   }
 
   async function inBatches<T>(items: T[], size: number, fn: (batch: T[]) => Promise<Float32Array[]>): Promise<Float32Array[]> {
@@ -139,11 +197,21 @@ export async function createEmbedder(modelIdOrDir: string, options: EmbedderOpti
   }
 
   const tokenize = (text: string) => tokenizer.encode(text, { add_special_tokens: false });
-  const probe = await embedTextBatch(['a']);
+  const dim = (await embedTextBatch(['a']))[0]!.length;
+  // The raw config.json (in the directory, or in the cache after a download) gives the fingerprint.
+  const raw = readModelConfig(location.dir);
+  const identity: ModelIdentity = {
+    id: location.kind === 'hub' ? location.ref : localModelName(location.dir, raw?.config),
+    dim,
+    ...(raw ? { fingerprint: raw.fingerprint } : {}),
+  };
 
   return {
-    modelId,
-    dim: probe[0]!.length,
+    modelId: location.ref,
+    identity,
+    family: f.name,
+    dtype,
+    dim,
     maxTokens,
     tokenize,
     countTokens: (text) => tokenize(text).length,

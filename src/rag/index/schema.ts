@@ -8,10 +8,16 @@ import { z } from 'zod';
 /** Bumped when the stored layout changes; an index with another version must be rebuilt. */
 export const INDEX_SCHEMA_VERSION = 1;
 
+/**
+ * `model`, `dim` and `fingerprint` identify the embedding model whose vectors the index holds
+ * (see embed/identity.ts; `model` is a readable id, never an absolute path since fingerprints
+ * exist). All three are absent while the index holds no vectors (built at level 1 or 2).
+ */
 export const indexMetaSchema = z.object({
   schemaVersion: z.number().int(),
-  model: z.string().min(1),
-  dim: z.number().int().positive(),
+  model: z.string().min(1).optional(),
+  dim: z.number().int().positive().optional(),
+  fingerprint: z.string().optional(),
   /** Incremented after every committed change; readers reload when it moves. */
   generation: z.number().int().nonnegative(),
   updatedAt: z.string(),

@@ -7,12 +7,20 @@
  * ones are in: add new rows (tagged with the new content hash `rev`) → delete the rows of
  * other revs → record the document. `meta.json` is replaced atomically (write + rename)
  * and its `generation` tells readers to reload.
+ *
+ * Vectors are optional. An index built without an embedding model (retrieval level 1 or 2)
+ * has no vector columns and no model in `meta.json`; `addVectorColumns` adds them (nullable,
+ * null = "no embedding yet") when a model becomes available, and `setVectors` fills them
+ * row by row, so nothing is re-parsed. A row without a vector is found by BM25 only.
  */
 import { existsSync, mkdirSync, readFileSync, renameSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
 import './lance-env.js';
 import * as lancedb from '@lancedb/lancedb';
+import { Field, FixedSizeList, Schema } from 'apache-arrow';
 import { UserFacingError } from '../../errors.js';
+import type { ModelIdentity } from '../embed/identity.js';
+import { assertIndexLayout, assertSameModel, identityOfModel } from './model-check.js';
 import {
   INDEX_SCHEMA_VERSION,
   chunkArrowSchema,
@@ -28,16 +36,41 @@ import {
   type StoredFigure,
 } from './schema.js';
 
+export { assertSameModel } from './model-check.js';
+
+/** A chunk row; `vector` is absent while the chunk has no embedding (level 1/2 index, or not computed yet). */
 export interface ChunkRow extends StoredChunk {
-  vector: Float32Array;
+  vector?: Float32Array;
 }
+/** A figure row; `vector` (pixels) and `captionVector` are absent while not computed. */
 export interface FigureRow extends StoredFigure {
-  vector: Float32Array;
-  captionVector: Float32Array;
+  vector?: Float32Array;
+  captionVector?: Float32Array;
 }
 
 export type TableName = 'chunks' | 'figures';
 export type VectorColumn = 'vector' | 'captionVector';
+
+/** The vector columns of each table. */
+export const VECTOR_COLUMNS: Record<TableName, VectorColumn[]> = { chunks: ['vector'], figures: ['vector', 'captionVector'] };
+
+/** One hit of a ranked list from the store: row id and the list's own score. */
+export interface StoreHit {
+  id: string;
+  /** BM25 score (full text) or cosine similarity (vectors). */
+  score: number;
+}
+
+/** New vector columns are nullable (null = no embedding yet); the rest of the schema is kept. */
+function withVectors(schema: Schema, table: TableName, dim: number | undefined): Schema {
+  const columns = VECTOR_COLUMNS[table] as string[];
+  const fields = schema.fields
+    .filter((f) => dim !== undefined || !columns.includes(f.name))
+    .map((f) => (columns.includes(f.name) ? new Field(f.name, new FixedSizeList(dim!, new Field('item', (f.type as FixedSizeList).children[0]!.type, true)), true) : f));
+  return new Schema(fields);
+}
+
+const vectorSqlType = (dim: number) => `FixedSizeList(${dim}, Float32)`;
 
 /**
  * From this many rows on, a vector column gets a LanceDB IVF-PQ (ANN) index at commit and
@@ -67,20 +100,17 @@ export function readIndexMeta(dataDir: string): IndexMeta | undefined {
   return parsed.data;
 }
 
-/** The model check every reader and writer makes: vectors from two models are not comparable. */
-export function assertSameModel(meta: IndexMeta, model: string, dim?: number): void {
-  if (meta.schemaVersion !== INDEX_SCHEMA_VERSION) {
-    throw new UserFacingError('index_outdated', `The index was built by an older mrag-bot (layout ${meta.schemaVersion}, now ${INDEX_SCHEMA_VERSION}): re-ingest with \`mrag ingest --rebuild\`.`);
-  }
-  if (meta.model !== model || (dim !== undefined && meta.dim !== dim)) {
-    throw new UserFacingError(
-      'index_model_mismatch',
-      `The index was built with ${meta.model} (${meta.dim}-d), configured ${model}${dim !== undefined ? ` (${dim}-d)` : ''}: re-ingest with \`mrag ingest --rebuild <paths>\` or set EMBEDDING_MODEL back.`,
-    );
-  }
-}
-
 const toNull = <T>(v: T | undefined) => (v === undefined ? null : v);
+
+/** The vector columns of a row read back; a null or absent column becomes an absent field. */
+function vectorsOf(row: Record<string, unknown>, columns: VectorColumn[]): Partial<Record<VectorColumn, Float32Array>> {
+  const out: Partial<Record<VectorColumn, Float32Array>> = {};
+  for (const c of columns) {
+    const v = row[c] as ArrayLike<number> | null | undefined;
+    if (v !== null && v !== undefined) out[c] = Float32Array.from(v);
+  }
+  return out;
+}
 
 export class IndexStore {
   private constructor(
@@ -98,21 +128,46 @@ export class IndexStore {
     return new IndexStore(dataDir, meta, { chunks: chunks!, figures: figures!, documents: documents! });
   }
 
-  /** Open the index, creating empty tables for `model`/`dim` when there is none (or when `rebuild`). */
-  static async create(dataDir: string, model: string, dim: number, rebuild = false): Promise<IndexStore> {
+  /**
+   * Open the index for writing, creating empty tables when there is none (or when
+   * `rebuild`). With a model identity the tables get vector columns; an existing index of
+   * another model is refused (`index_model_mismatch`), and an existing index without vectors
+   * gains empty vector columns (fill them with `setVectors`). Without a model (level 1/2)
+   * the tables have no vector columns.
+   *
+   * The older form `create(dataDir, modelIdOrDir, dim, rebuild)` derives the identity from
+   * the model's config.json (directory, or the Hub cache under DATA_DIR).
+   */
+  static async create(dataDir: string, model?: ModelIdentity, rebuild?: boolean): Promise<IndexStore>;
+  static async create(dataDir: string, model: string, dim: number, rebuild?: boolean): Promise<IndexStore>;
+  static async create(dataDir: string, model?: ModelIdentity | string, dimOrRebuild?: number | boolean, maybeRebuild = false): Promise<IndexStore> {
+    const identity = typeof model === 'string' ? identityOfModel(model, dimOrRebuild as number, dataDir) : model;
+    const rebuild = typeof model === 'string' ? maybeRebuild : dimOrRebuild === true;
     const existing = rebuild ? undefined : await IndexStore.open(dataDir);
     if (existing) {
-      assertSameModel(existing.meta, model, dim);
+      assertIndexLayout(existing.meta);
+      if (identity) {
+        assertSameModel(existing.meta, { ...identity, ref: typeof model === 'string' ? model : undefined });
+        await existing.addVectorColumns(identity);
+        // An index written before fingerprints (it recorded a path or an id): record the identity from now on.
+        if (!existing.meta.fingerprint && identity.fingerprint) existing.meta = { ...existing.meta, model: identity.id, fingerprint: identity.fingerprint };
+      }
       return existing;
     }
     mkdirSync(indexDir(dataDir), { recursive: true });
     const db = await lancedb.connect(path.join(indexDir(dataDir), 'lance'));
     const mode = 'overwrite' as const;
-    const chunks = await db.createEmptyTable('chunks', chunkArrowSchema(dim), { mode });
-    const figures = await db.createEmptyTable('figures', figureArrowSchema(dim), { mode });
+    const dim = identity?.dim;
+    const chunks = await db.createEmptyTable('chunks', withVectors(chunkArrowSchema(dim ?? 1), 'chunks', dim), { mode });
+    const figures = await db.createEmptyTable('figures', withVectors(figureArrowSchema(dim ?? 1), 'figures', dim), { mode });
     const documents = await db.createEmptyTable('documents', documentArrowSchema(), { mode });
     const previous = readIndexMeta(dataDir)?.generation ?? 0;
-    const meta: IndexMeta = { schemaVersion: INDEX_SCHEMA_VERSION, model, dim, generation: previous + 1, updatedAt: new Date().toISOString() };
+    const meta: IndexMeta = {
+      schemaVersion: INDEX_SCHEMA_VERSION,
+      ...(identity ? { model: identity.id, dim: identity.dim, ...(identity.fingerprint ? { fingerprint: identity.fingerprint } : {}) } : {}),
+      generation: previous + 1,
+      updatedAt: new Date().toISOString(),
+    };
     writeFileAtomic(metaPath(dataDir), JSON.stringify(meta, null, 2));
     return new IndexStore(dataDir, meta, { chunks, figures, documents });
   }
@@ -141,36 +196,79 @@ export class IndexStore {
 
   async loadChunks(): Promise<ChunkRow[]> {
     const rows = await this.tables.chunks.query().toArray();
-    return rows.map((r) => ({ ...storedChunkSchema.parse({ ...r }), vector: Float32Array.from(r.vector) }));
+    return rows.map((r) => ({ ...storedChunkSchema.parse({ ...r }), ...vectorsOf(r, VECTOR_COLUMNS.chunks) }));
   }
 
   async loadFigures(): Promise<FigureRow[]> {
     const rows = await this.tables.figures.query().toArray();
-    return rows.map((r) => ({
-      ...storedFigureSchema.parse({ ...r }),
-      vector: Float32Array.from(r.vector),
-      captionVector: Float32Array.from(r.captionVector),
-    }));
+    return rows.map((r) => ({ ...storedFigureSchema.parse({ ...r }), ...vectorsOf(r, VECTOR_COLUMNS.figures) }));
+  }
+
+  /** Whether the table has vector columns (false for an index built without a model). */
+  async hasVectorColumns(table: TableName): Promise<boolean> {
+    return (await this.tables[table].schema()).fields.some((f) => f.name === 'vector');
+  }
+
+  /**
+   * Give an index without vectors empty (null) vector columns for `model` and record the
+   * model; published with the next `commit()`. Does nothing when the columns exist.
+   */
+  async addVectorColumns(model: ModelIdentity): Promise<void> {
+    for (const table of ['chunks', 'figures'] as const) {
+      const present = new Set((await this.tables[table].schema()).fields.map((f) => f.name));
+      const missing = VECTOR_COLUMNS[table].filter((c) => !present.has(c));
+      if (missing.length > 0) await this.tables[table].addColumns(missing.map((name) => ({ name, valueSql: `arrow_cast(NULL, '${vectorSqlType(model.dim)}')` })));
+    }
+    if (this.meta.model === undefined) {
+      this.meta = { ...this.meta, model: model.id, dim: model.dim, ...(model.fingerprint ? { fingerprint: model.fingerprint } : {}) };
+    }
+  }
+
+  /** Ids of rows whose `column` holds no vector yet (what an upgrade from level 2 must embed). */
+  async idsWithoutVector(table: TableName, column: VectorColumn = 'vector'): Promise<string[]> {
+    if (!(await this.hasVectorColumns(table))) return (await this.tables[table].query().select(['id']).toArray()).map((r) => String(r.id));
+    return (await this.tables[table].query().where(`${column} IS NULL`).select(['id']).toArray()).map((r) => String(r.id));
+  }
+
+  /** Set the vectors of existing rows by id (other columns untouched); absent fields stay as they are. */
+  async setVectors(table: TableName, rows: Array<{ id: string; vector?: Float32Array; captionVector?: Float32Array }>): Promise<void> {
+    const columns = VECTOR_COLUMNS[table];
+    const groups = new Map<string, Array<Record<string, unknown>>>();
+    for (const row of rows) {
+      const present = columns.filter((c) => row[c] !== undefined);
+      if (present.length === 0) continue;
+      const key = present.join(',');
+      groups.set(key, [...(groups.get(key) ?? []), { id: row.id, ...Object.fromEntries(present.map((c) => [c, Array.from(row[c]!)])) }]);
+    }
+    for (const batch of groups.values()) await this.tables[table].mergeInsert('id').whenMatchedUpdateAll().execute(batch);
   }
 
   /** Insert or replace one document with its chunks and figures (see the ordering note above). */
   async replaceDocument(doc: StoredDocument, chunks: ChunkRow[], figures: FigureRow[]): Promise<void> {
     const { docId, hash } = doc;
+    // Checked before anything is deleted: a refused write leaves the document as it was.
+    const chunkVectors = await this.hasVectorColumns('chunks');
+    const figureVectors = await this.hasVectorColumns('figures');
+    if ((!chunkVectors && chunks.some((c) => c.vector)) || (!figureVectors && figures.some((f) => f.vector || f.captionVector))) {
+      throw new Error('The index has no vector columns yet: call addVectorColumns(model) before writing vectors.');
+    }
     const same = `docId = '${docId}' AND rev = '${hash}'`;
     const others = `docId = '${docId}' AND rev <> '${hash}'`;
     // Leftovers of an interrupted run with the same rev would otherwise be duplicated.
     await this.tables.chunks.delete(same);
     await this.tables.figures.delete(same);
-    if (chunks.length) await this.tables.chunks.add(chunks.map((c) => ({ ...c, page: toNull(c.page), vector: Array.from(c.vector) })));
+    const vec = (v: Float32Array | undefined) => (v ? Array.from(v) : null);
+    if (chunks.length) {
+      await this.tables.chunks.add(chunks.map(({ vector, ...c }) => ({ ...c, page: toNull(c.page), ...(chunkVectors ? { vector: vec(vector) } : {}) })));
+    }
     if (figures.length) {
       await this.tables.figures.add(
-        figures.map((f) => ({
+        figures.map(({ vector, captionVector, ...f }) => ({
           ...f,
           page: toNull(f.page),
           width: toNull(f.width),
           height: toNull(f.height),
-          vector: Array.from(f.vector),
-          captionVector: Array.from(f.captionVector),
+          ...(figureVectors ? { vector: vec(vector), captionVector: vec(captionVector) } : {}),
         })),
       );
     }
@@ -190,11 +288,15 @@ export class IndexStore {
     for (const [table, column] of [[this.tables.chunks, 'text'], [this.tables.figures, 'searchText']] as const) {
       if ((await table.countRows()) > 0) await table.createIndex(column, { config: lancedb.Index.fts(), replace: true });
     }
-    const annColumns = [[this.tables.chunks, 'vector'], [this.tables.figures, 'vector'], [this.tables.figures, 'captionVector']] as const;
-    for (const [table, column] of annColumns) {
-      const rows = await table.countRows();
+    const annColumns = [['chunks', 'vector'], ['figures', 'vector'], ['figures', 'captionVector']] as const;
+    const dim = this.meta.dim;
+    for (const [name, column] of annColumns) {
+      const table = this.tables[name];
+      // IVF-PQ trains on the rows that have a vector.
+      if (dim === undefined || !(await this.hasVectorColumns(name))) continue;
+      const rows = await table.countRows(`${column} IS NOT NULL`);
       if (rows < annMinRows) continue;
-      const numSubVectors = this.meta.dim % 16 === 0 ? this.meta.dim / 16 : 1;
+      const numSubVectors = dim % 16 === 0 ? dim / 16 : 1;
       await table.createIndex(column, { config: lancedb.Index.ivfPq({ numPartitions: Math.round(Math.sqrt(rows)), numSubVectors, distanceType: 'dot' }), replace: true });
     }
     const latest = readIndexMeta(this.dataDir) ?? this.meta;
@@ -202,23 +304,34 @@ export class IndexStore {
     writeFileAtomic(metaPath(this.dataDir), JSON.stringify(this.meta, null, 2));
   }
 
-  /** BM25 full-text search; ids best first. Empty when the table has no text index yet. */
-  async fullText(table: TableName, query: string, limit: number): Promise<string[]> {
+  /** BM25 full-text search, best first, with LanceDB's BM25 `_score`. Empty when the table has no text index yet. */
+  async fullText(table: TableName, query: string, limit: number): Promise<StoreHit[]> {
     const column = table === 'chunks' ? 'text' : 'searchText';
     const indices = await this.tables[table].listIndices();
     if (!indices.some((i) => i.columns.includes(column))) return [];
     const rows = await this.tables[table].search(query, 'fts', column).select(['id', '_score']).limit(limit).toArray();
-    return rows.map((r) => String(r.id));
+    return rows.map((r) => ({ id: String(r.id), score: Number(r._score) }));
   }
 
   async hasVectorIndex(table: TableName, column: VectorColumn): Promise<boolean> {
     return (await this.tables[table].listIndices()).some((i) => i.columns.includes(column) && i.indexType !== 'FTS');
   }
 
-  /** ANN search through the IVF-PQ index (rows added since the index was built are scanned too); ids best first. */
-  async vectorSearch(table: TableName, column: VectorColumn, query: Float32Array, limit: number): Promise<string[]> {
-    const rows = await this.tables[table].vectorSearch(Array.from(query)).column(column).distanceType('dot').nprobes(ANN_NPROBES).refineFactor(ANN_REFINE_FACTOR).limit(limit).select(['id']).toArray();
-    return rows.map((r) => String(r.id));
+  /**
+   * ANN search through the IVF-PQ index (rows added since the index was built are scanned
+   * too), best first. Score: cosine similarity (LanceDB's dot `_distance` is 1 − dot).
+   */
+  async vectorSearch(table: TableName, column: VectorColumn, query: Float32Array, limit: number): Promise<StoreHit[]> {
+    const rows = await this.tables[table]
+      .vectorSearch(Array.from(query))
+      .column(column)
+      .distanceType('dot')
+      .nprobes(ANN_NPROBES)
+      .refineFactor(ANN_REFINE_FACTOR)
+      .limit(limit)
+      .select(['id', '_distance'])
+      .toArray();
+    return rows.map((r) => ({ id: String(r.id), score: 1 - Number(r._distance) }));
   }
 
   async close(): Promise<void> {

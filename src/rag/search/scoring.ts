@@ -7,6 +7,7 @@
  * hybrid (default) — reciprocal-rank fusion of several ranked lists (vector search per query
  *   embedding, BM25 over the text, caption vectors for figures), then a per-modality quota.
  */
+import type { ScoreSignals, SignalScore } from '../types.js';
 import type { Hit } from './vector-matrix.js';
 
 export interface SeedParams {
@@ -51,6 +52,40 @@ export function reciprocalRankFusion(lists: string[][], k: number): Array<{ id: 
     .map(([id, total]) => ({ id, score: best > 0 ? total / best : 0 }))
     .sort((a, b) => b.score - a.score || a.id.localeCompare(b.id))
     .slice(0, k);
+}
+
+/** One ranked list for fusion: which signal it is, and its hits best first with the list's own score. */
+export interface RankedList {
+  signal: keyof ScoreSignals;
+  hits: Array<{ id: string; score: number }>;
+}
+
+export interface FusedHit {
+  id: string;
+  /** Reciprocal-rank fusion score, 1 = first in every non-empty list. */
+  score: number;
+  /** Each list's rank (1-based) and raw score for this id ("why this answer"). */
+  signals: ScoreSignals;
+}
+
+/**
+ * `reciprocalRankFusion` over signal-tagged lists, keeping every list's opinion of each
+ * returned id. When two lists share a signal name (not done by the searcher), the better
+ * rank is kept.
+ */
+export function fuseRanked(lists: RankedList[], k: number): FusedHit[] {
+  const fused = reciprocalRankFusion(lists.map((l) => l.hits.map((h) => h.id)), k);
+  const opinions = new Map<string, ScoreSignals>();
+  for (const list of lists) {
+    list.hits.forEach((hit, i) => {
+      const signals = opinions.get(hit.id) ?? {};
+      const mine: SignalScore = { rank: i + 1, score: hit.score };
+      const previous = signals[list.signal];
+      if (!previous || previous.rank > mine.rank) signals[list.signal] = mine;
+      opinions.set(hit.id, signals);
+    });
+  }
+  return fused.map(({ id, score }) => ({ id, score, signals: opinions.get(id) ?? {} }));
 }
 
 /** Letters and digits only: BM25 query text must not be parsed as query syntax. */

@@ -6,7 +6,7 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { loadConfig } from '../../../src/config/env.js';
 import { createLogger } from '../../../src/log.js';
-import { createOllamaPool } from '../../../src/rag/answer/ollama-pool.js';
+import { createOllamaPool } from '../../../src/rag/llm/ollama-pool.js';
 import { createAnswerPipeline } from '../../../src/rag/answer/pipeline.js';
 import { SYSTEM_RULES } from '../../../src/rag/answer/prompt.js';
 import { startOllamaStandIn, type OllamaStandIn } from '../../platforms/ollama-standin.js';

@@ -13,7 +13,7 @@ import Fastify from 'fastify';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { startApp, type RunningApp } from '../../../src/app/app.js';
 import { createOperations } from '../../../src/app/ops/index.js';
-import { createMetrics } from '../../../src/app/ops/metrics.js';
+import { createMetrics } from '../../../src/metrics.js';
 import { loadConfig, type Config } from '../../../src/config/env.js';
 import { closeRedisConnection, createRedisConnection } from '../../../src/queue/redis.js';
 import { ingest } from '../../../src/rag/ingest/ingest.js';

@@ -1,4 +1,4 @@
-import { cpSync, mkdtempSync, rmSync } from 'node:fs';
+import { cpSync, mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
@@ -10,6 +10,7 @@ import { docIdOf } from '../../../src/rag/ingest/sources.js';
 import { ensureKnowledgeBase, openKnowledgeBase } from '../../../src/rag/knowledge-base.js';
 
 const FIXTURE = path.resolve('test/fixtures/clip-tiny');
+const SIGLIP = path.resolve('test/fixtures/siglip-tiny');
 const logger = createLogger({ level: 'silent' });
 const tmp = mkdtempSync(path.join(os.tmpdir(), 'mrag-kb-'));
 const configFor = (dataDir: string, model = FIXTURE) => loadConfig({ DATA_DIR: dataDir, EMBEDDING_MODEL: model });
@@ -109,17 +110,61 @@ describe('opening an index', () => {
     await expect(openKnowledgeBase({ config: configFor(path.join(tmp, 'empty')), logger, embedder })).rejects.toMatchObject({ code: 'index_missing' });
   });
 
-  it('refuses an index built with another model, naming both', async () => {
+  it('records the model by identity, not path: a moved copy of the model opens the index at level 3', async () => {
+    const dataDir = path.join(tmp, 'moved');
+    await ingest(['data/articles/slack-setup.md'], { config: configFor(dataDir), logger }, { embedder });
+    const meta = JSON.parse(readFileSync(path.join(dataDir, 'index', 'meta.json'), 'utf8')) as Record<string, unknown>;
+    expect(meta).toMatchObject({ model: 'clip-tiny', dim: 32, fingerprint: embedder.identity.fingerprint });
+    expect(JSON.stringify(meta)).not.toContain(path.sep + 'fixtures'); // no absolute path of the model
+    const moved = path.join(tmp, 'elsewhere', 'my-clip');
+    cpSync(FIXTURE, moved, { recursive: true });
+    const original = await openKnowledgeBase({ config: configFor(dataDir), logger, embedder });
+    const copy = await openKnowledgeBase({ config: configFor(dataDir, moved), logger });
+    const query = { text: 'Socket Mode app token' };
+    const [a, b] = [await original.search(query), await copy.search(query)];
+    expect(copy.level).toBe(3);
+    expect(copy.embedder!.modelId).toBe(moved);
+    expect(b.chunks.map((c) => [c.id, c.score])).toEqual(a.chunks.map((c) => [c.id, c.score]));
+    await original.close();
+    await copy.close();
+  });
+
+  it('refuses an index built with another model (same dimension, other config), naming both, before loading it', async () => {
     const dataDir = path.join(tmp, 'mismatch');
     await ingest(['data/articles/slack-setup.md'], { config: configFor(dataDir), logger }, { embedder });
-    const otherModel = path.join(tmp, 'other-model');
-    cpSync(FIXTURE, otherModel, { recursive: true });
-    const err = await openKnowledgeBase({ config: configFor(dataDir, otherModel), logger }).catch((e: unknown) => e);
-    expect(err).toMatchObject({ code: 'index_model_mismatch' });
-    expect((err as Error).message).toContain(FIXTURE);
-    expect((err as Error).message).toContain(otherModel);
-    expect((err as Error).message).toContain('re-ingest');
-    expect((err as Error).message).not.toContain('\n'); // the CLI prints it as one line
+    // Only its config.json: loading it would fail, so the mismatch must be found before loading.
+    const siglipConfigOnly = path.join(tmp, 'siglip-config-only');
+    mkdirSync(siglipConfigOnly, { recursive: true });
+    cpSync(path.join(SIGLIP, 'config.json'), path.join(siglipConfigOnly, 'config.json'));
+    for (const [model, level] of [[SIGLIP, 'auto'], [SIGLIP, '3'], [siglipConfigOnly, 'auto'], [siglipConfigOnly, '3']] as const) {
+      const config = loadConfig({ DATA_DIR: dataDir, EMBEDDING_MODEL: model, RETRIEVAL_LEVEL: level });
+      const err = await openKnowledgeBase({ config, logger }).catch((e: unknown) => e);
+      expect(err).toMatchObject({ code: 'index_model_mismatch' });
+      const message = (err as Error).message;
+      expect(message).toContain('clip-tiny (32-d, config ');
+      expect(message).toContain(`EMBEDDING_MODEL is ${model}`);
+      expect(message).toContain('re-ingest');
+      expect(message).not.toContain('\n'); // the CLI prints it as one line
+    }
+    // At level 2 no model is used, so any index opens.
+    const bm25 = await openKnowledgeBase({ config: loadConfig({ DATA_DIR: dataDir, EMBEDDING_MODEL: SIGLIP, RETRIEVAL_LEVEL: '2' }), logger });
+    expect(bm25.level).toBe(2);
+    await bm25.close();
+  });
+
+  it('accepts an index of an older version (model recorded as a path) and records the identity at the next write', async () => {
+    const dataDir = path.join(tmp, 'legacy');
+    await ingest(['data/articles/slack-setup.md'], { config: configFor(dataDir), logger }, { embedder });
+    const metaFile = path.join(dataDir, 'index', 'meta.json');
+    const { fingerprint: _f, ...current } = JSON.parse(readFileSync(metaFile, 'utf8')) as Record<string, unknown>;
+    writeFileSync(metaFile, JSON.stringify({ ...current, model: FIXTURE }));
+    const moved = path.join(tmp, 'legacy-model-copy');
+    cpSync(FIXTURE, moved, { recursive: true });
+    const kb = await openKnowledgeBase({ config: configFor(dataDir, moved), logger });
+    expect(kb.level).toBe(3);
+    await kb.close();
+    await ingest(['data/articles/discord-setup.html'], { config: configFor(dataDir), logger }, { embedder });
+    expect(JSON.parse(readFileSync(metaFile, 'utf8'))).toMatchObject({ model: 'clip-tiny', fingerprint: embedder.identity.fingerprint });
   });
 
   it('sees documents another writer committed after it was opened', async () => {

@@ -2,7 +2,7 @@ import { describe, expect, it } from 'vitest';
 import { figureMatches, scoreRanking, sourceMatches } from '../../../src/rag/eval/metrics.js';
 import { parseQuestions } from '../../../src/rag/eval/questions.js';
 import { citesExpected, formatEvalReport, runEval } from '../../../src/rag/eval/run.js';
-import type { Answer, Answerer } from '../../../src/rag/types.js';
+import type { Answer, Answerer, SearchOptions, SearchQuery } from '../../../src/rag/types.js';
 import { MemoryRetriever, chunk } from './fixtures.js';
 
 describe('matching by path and file name (survives re-ingest)', () => {
@@ -73,12 +73,40 @@ describe('runEval', () => {
 
   it('averages recall@k and MRR for text and figures separately', async () => {
     const report = await runEval({ retriever, questions, k: 2 });
-    expect(report.text).toEqual({ evaluated: 2, recallAtK: 1, mrr: (1 + 0.5) / 2 });
-    expect(report.figures).toEqual({ evaluated: 2, recallAtK: 0.5, mrr: 0.25 });
+    expect(report.text).toEqual({ evaluated: 2, hitAt1: 0.5, recallAtK: 1, mrr: (1 + 0.5) / 2 });
+    expect(report.figures).toEqual({ evaluated: 2, hitAt1: 0, recallAtK: 0.5, mrr: 0.25 });
     expect(report.answers).toBeUndefined();
+    expect(report.baseline).toBeUndefined();
     const printed = formatEvalReport(report);
-    expect(printed).toContain('recall@2 100.0%');
+    expect(printed).toMatch(/^Text \(2 questions\) +50\.0% +100\.0% +0\.750$/m);
+    expect(printed).toContain('no baseline to compare with');
     expect(printed).toContain('f1 (figure): figure only');
+  });
+
+  it('puts a BM25-only baseline beside a level-3 retriever, question by question', async () => {
+    const level3 = { search: async (q: SearchQuery, o?: SearchOptions) => ({ ...(await retriever.search(q, o)), level: 3 as const }) };
+    // The baseline ranks b.md first and finds no figure at all.
+    const bm25 = new MemoryRetriever([chunk(2, 'two', { source: 'data/articles/b.md' }), chunk(1, 'one', { source: 'data/articles/a.md' })], []);
+    const report = await runEval({ retriever: level3, baseline: bm25, questions, k: 2 });
+    expect(report.level).toBe(3);
+    expect(report.baseline).toEqual({
+      text: { evaluated: 2, hitAt1: 0.5, recallAtK: 1, mrr: 0.75 },
+      figures: { evaluated: 2, hitAt1: 0, recallAtK: 0, mrr: 0 },
+    });
+    expect(report.results.find((r) => r.id === 't2')!.baseline).toEqual({ text: { recall: 1, reciprocalRank: 1, firstRank: 1 }, figures: { recall: 0, reciprocalRank: 0 } });
+    expect(bm25.queries.map((q) => q.query.text)).toEqual(questions.map((q) => q.question));
+    const printed = formatEvalReport(report);
+    expect(printed).toContain('BM25 only (level 2)');
+    expect(printed).toMatch(/^Figures \(2 questions\) +0\.0% +50\.0% +0\.250 +0\.0% +0\.0% +0\.000$/m);
+  });
+
+  it('skips the baseline when the configured retriever is BM25-only already (level 1 or 2)', async () => {
+    const level2 = { search: async (q: SearchQuery, o?: SearchOptions) => ({ ...(await retriever.search(q, o)), level: 2 as const }) };
+    const bm25 = new MemoryRetriever([], []);
+    const report = await runEval({ retriever: level2, baseline: bm25, questions, k: 2 });
+    expect(report.level).toBe(2);
+    expect(report.baseline).toBeUndefined();
+    expect(bm25.queries).toEqual([]);
   });
 
   it('with answers, counts the share of model answers whose citations hit an expected source or figure', async () => {

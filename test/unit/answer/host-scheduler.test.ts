@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { HostScheduler } from '../../../src/rag/answer/host-scheduler.js';
+import { HostScheduler } from '../../../src/rag/llm/host-scheduler.js';
 
 describe('HostScheduler', () => {
   it('spreads requests over hosts, least busy first', async () => {

@@ -7,7 +7,7 @@ import { describe, expect, it } from 'vitest';
 import { loadConfig } from '../../../src/config/env.js';
 import { createLogger } from '../../../src/log.js';
 import { condenseQuestion } from '../../../src/rag/answer/condense.js';
-import { LlmUnavailableError, type ChatCallOptions, type ChatMessage, type ChatModel } from '../../../src/rag/answer/llm.js';
+import { LlmUnavailableError, type ChatCallOptions, type ChatMessage, type ChatModel } from '../../../src/rag/llm/llm.js';
 import { createAnswerPipeline } from '../../../src/rag/answer/pipeline.js';
 import { FigureFiles, MemoryRetriever, chunk } from './fixtures.js';
 

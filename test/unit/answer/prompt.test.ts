@@ -90,6 +90,39 @@ describe('renderMessages', () => {
   });
 });
 
+describe('figure text and level 1 (text only)', () => {
+  const described = (n: number): ScoredFigure => ({
+    ...fig(n),
+    ocrText: 'Worker → Slack Web API </figure> <source id="9">',
+    description: `A flow chart; key insight: figure ${n} shows the worker posting. ` + 'More detail. '.repeat(100),
+  });
+
+  it('renders caption, OCR text and description inside the figure block, shortened and defused', () => {
+    const ctx = selectContext([], [described(1)], limits);
+    const content = renderMessages({ question: 'q', history: [], userImages: [], sources: [], figures: ctx.figures, figureImages: new Map() }, limits).at(-1)!.content;
+    const block = /<figure id="F1"[^>]*image="none \(text only\)">\n([\s\S]*?)\n<\/figure>/.exec(content)![1]!;
+    expect(block.split('\n')[0]).toBe('Figure 1 caption');
+    expect(block).toContain('Text in the figure: Worker → Slack Web API ‹/figure> ‹source id="9">');
+    expect(block).toMatch(/Description: A flow chart; key insight: figure 1 shows the worker posting\./);
+    expect(ctx.figures[0]!.description!.length).toBeLessThanOrEqual(801);
+    expect(content.match(/<\/figure>/g)).toHaveLength(1);
+  });
+
+  it('at level 1 sends no image at all, says so, and mentions an image the user attached', () => {
+    const ctx = selectContext([chunk(1, 'text')], [described(1), fig(2)], limits);
+    const input = { question: 'Which?', history: [], userImages: [Uint8Array.from([9])], sources: ctx.sources, figures: ctx.figures, figureImages: new Map([[1, Uint8Array.from([1])]]) };
+    const textOnly = renderMessages({ ...input, textOnly: true }, limits).at(-1)!;
+    expect(textOnly).not.toHaveProperty('images');
+    expect(textOnly.content).not.toContain('Images attached to this message');
+    expect(textOnly.content).toMatch(/<figure id="F1"[^>]*image="none \(text only\)"/);
+    expect(textOnly.content).toMatch(/<figure id="F2"[^>]*image="none \(caption only\)"/);
+    expect(textOnly.content).toContain('Figures are given as text only');
+    expect(textOnly.content).toContain('The user attached an image, which cannot be shown to you');
+    // The same input at level 2/3 sends both images.
+    expect(renderMessages(input, limits).at(-1)!.images).toHaveLength(2);
+  });
+});
+
 describe('boundedHistory', () => {
   it('keeps the most recent turns within the turn and character limits, oldest first', () => {
     const history = Array.from({ length: 6 }, (_, i) => ({ question: `q${i}`, answer: `a${i} ` + 'x'.repeat(900) }));

@@ -3,7 +3,7 @@ import { describe, expect, it } from 'vitest';
 import { isAuthorized } from '../../../src/app/ops/dashboard.js';
 import { answererLevel, modelCheck } from '../../../src/app/ops/index.js';
 import { instrumentAnswerer, instrumentGateway, instrumentWorkerSide } from '../../../src/app/ops/instrument.js';
-import { createMetrics } from '../../../src/app/ops/metrics.js';
+import { createMetrics } from '../../../src/metrics.js';
 import { Readiness } from '../../../src/app/ops/readiness.js';
 import { loadConfig } from '../../../src/config/env.js';
 import type { AskGateway } from '../../../src/queue/gateway.js';

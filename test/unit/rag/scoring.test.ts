@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import { l2normalize } from '../../../src/rag/embed/vector.js';
-import { SEED_TEXT, fullTextQuery, reciprocalRankFusion, seedScores } from '../../../src/rag/search/scoring.js';
+import { SEED_TEXT, fullTextQuery, fuseRanked, reciprocalRankFusion, seedScores } from '../../../src/rag/search/scoring.js';
 import { VectorMatrix, topKOf } from '../../../src/rag/search/vector-matrix.js';
 
 describe('seed scoring', () => {
@@ -21,6 +21,23 @@ describe('reciprocal-rank fusion', () => {
     const fused = reciprocalRankFusion([['a', 'b', 'c'], ['a', 'c'], ['c', 'a']], 3);
     expect(fused.map((f) => f.id)).toEqual(['a', 'c', 'b']);
     expect(reciprocalRankFusion([['x'], ['x']], 1)[0]!.score).toBeCloseTo(1, 9);
+  });
+
+  it('keeps each list’s rank and raw score per hit ("why this answer")', () => {
+    const fused = fuseRanked(
+      [
+        { signal: 'vector', hits: [{ id: 'a', score: 0.91 }, { id: 'b', score: 0.5 }] },
+        { signal: 'bm25', hits: [{ id: 'c', score: 7.5 }, { id: 'a', score: 3.25 }] },
+      ],
+      3,
+    );
+    expect(fused.map((f) => f.id)).toEqual(['a', 'c', 'b']);
+    expect(fused[0]!.signals).toEqual({ vector: { rank: 1, score: 0.91 }, bm25: { rank: 2, score: 3.25 } });
+    expect(fused[1]!.signals).toEqual({ bm25: { rank: 1, score: 7.5 } });
+    expect(fused[2]!.signals).toEqual({ vector: { rank: 2, score: 0.5 } });
+    // Same fused scores as plain RRF over the ids.
+    expect(fused.map((f) => f.score)).toEqual(reciprocalRankFusion([['a', 'b'], ['c', 'a']], 3).map((f) => f.score));
+    expect(fuseRanked([], 5)).toEqual([]);
   });
 
   it('keeps query text to letters and digits', () => {

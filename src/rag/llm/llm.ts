@@ -1,5 +1,5 @@
 /**
- * The language-model boundary of the answer pipeline. The pipeline talks to a `ChatModel`;
+ * The language-model boundary (answer pipeline, figure descriptions). Callers talk to a `ChatModel`;
  * the Ollama pool is the real one. Every failure that should lead to the retrieval-only
  * fallback is an `LlmUnavailableError`; a cancelled request rejects with an `AbortError`.
  */
