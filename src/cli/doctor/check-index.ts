@@ -6,7 +6,7 @@ import { readdirSync, statSync } from 'node:fs';
 import path from 'node:path';
 import type { Config } from '../../config/env.js';
 import { describeModel } from '../../rag/embed/identity.js';
-import type { Embedder } from '../../rag/embed/embedder.js';
+import { isLocalModel, type Embedder } from '../../rag/embed/embedder.js';
 import { assertSameModel } from '../../rag/index/model-check.js';
 import { IndexStore, indexDir, readIndexMeta } from '../../rag/index/store.js';
 import { errorText, fail, ok, warn, type DoctorContext, type DoctorLine } from './checks.js';
@@ -89,7 +89,17 @@ export async function checkIndex({ config, embedder }: DoctorContext): Promise<D
 
 function modelIdentity(config: Config, meta: NonNullable<ReturnType<typeof readIndexMeta>>, embedder: Embedder | undefined): DoctorLine {
   if (meta.model === undefined) return ok('index model', 'no embeddings yet (built at level 2): the next ingest with the model adds them');
-  if (!embedder) return warn('index model', `${describeModel(meta)}; the configured EMBEDDING_MODEL is not loaded, so it cannot be compared`, 'see the embedding model line');
+  if (!embedder) {
+    // Without the model only a Hub id can be compared, by name. At levels 1-2 the vectors are
+    // unused (a warning); under auto/3 the bot would refuse the index once the model loads.
+    const configured = config.embedding.model;
+    if (!isLocalModel(configured) && configured !== meta.model) {
+      const textOnly = config.retrieval.level === 1 || config.retrieval.level === 2;
+      const line = textOnly ? warn : fail;
+      return line('index model', `the index's embeddings come from ${describeModel(meta)}, but EMBEDDING_MODEL is ${configured}`, 're-ingest with `mrag ingest --rebuild <your documents>`, or set EMBEDDING_MODEL back');
+    }
+    return warn('index model', `${describeModel(meta)}; the configured EMBEDDING_MODEL is not loaded, so it cannot be compared`, 'see the embedding model line');
+  }
   try {
     assertSameModel(meta, { ...embedder.identity, ref: embedder.modelId }, config.embedding.model);
     return ok('index model', `${describeModel(meta)}, the configured EMBEDDING_MODEL`);

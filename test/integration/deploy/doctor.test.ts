@@ -166,9 +166,14 @@ describe('mrag doctor', () => {
   });
 
   it('fails an index built with another embedding model, and a missing index', async () => {
-    const other = await doctor({ ...healthyEnv(), EMBEDDING_MODEL: 'Xenova/clip-vit-large-patch14', RETRIEVAL_LEVEL: '2' });
+    // Under auto the bot would refuse this index as soon as the model loads: a failure.
+    const other = await doctor({ ...healthyEnv(), EMBEDDING_MODEL: 'Xenova/clip-vit-large-patch14', RETRIEVAL_LEVEL: 'auto' });
     expect(line(other.lines, 'index model')?.status).toBe('fail');
     expect(line(other.lines, 'index model')?.fix).toContain('--rebuild');
+    // At level 2 the vectors are unused: a warning with the same fix.
+    const textOnly = await doctor({ ...healthyEnv(), EMBEDDING_MODEL: 'Xenova/clip-vit-large-patch14', RETRIEVAL_LEVEL: '2' });
+    expect(line(textOnly.lines, 'index model')).toMatchObject({ status: 'warn' });
+    expect(line(textOnly.lines, 'index model')?.fix).toContain('--rebuild');
     const none = await doctor({ ...healthyEnv(), DATA_DIR: path.join(work, 'empty-data') });
     expect(line(none.lines, 'index')).toMatchObject({ status: 'fail' });
     expect(line(none.lines, 'index')?.fix).toContain('docker compose run --rm ingest');
