@@ -82,6 +82,12 @@ export function assertSameModel(meta: IndexMeta, model: string, dim?: number): v
 
 const toNull = <T>(v: T | undefined) => (v === undefined ? null : v);
 
+/** Figure files are recorded relative to DATA_DIR (POSIX separators) so that an index can move with its data. */
+const relativeToData = (dataDir: string, file: string) => {
+  const rel = path.relative(path.resolve(dataDir), file);
+  return rel && !rel.startsWith('..') && !path.isAbsolute(rel) ? rel.split(path.sep).join('/') : file;
+};
+
 export class IndexStore {
   private constructor(
     readonly dataDir: string,
@@ -146,11 +152,21 @@ export class IndexStore {
 
   async loadFigures(): Promise<FigureRow[]> {
     const rows = await this.tables.figures.query().toArray();
-    return rows.map((r) => ({
-      ...storedFigureSchema.parse({ ...r }),
-      vector: Float32Array.from(r.vector),
-      captionVector: Float32Array.from(r.captionVector),
-    }));
+    return rows.map((r) => {
+      const row = storedFigureSchema.parse({ ...r });
+      return {
+        ...row,
+        imagePath: path.resolve(this.dataDir, row.imagePath),
+        vector: Float32Array.from(r.vector),
+        captionVector: Float32Array.from(r.captionVector),
+      };
+    });
+  }
+
+  /** Hashes of every stored figure image some row references (for figure-file garbage collection). */
+  async referencedImageHashes(): Promise<Set<string>> {
+    const rows = await this.tables.figures.query().select(['imageHash']).toArray();
+    return new Set(rows.map((r) => String(r.imageHash)));
   }
 
   /** Insert or replace one document with its chunks and figures (see the ordering note above). */
@@ -166,6 +182,7 @@ export class IndexStore {
       await this.tables.figures.add(
         figures.map((f) => ({
           ...f,
+          imagePath: relativeToData(this.dataDir, f.imagePath),
           page: toNull(f.page),
           width: toNull(f.width),
           height: toNull(f.height),
