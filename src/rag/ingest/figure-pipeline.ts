@@ -42,9 +42,8 @@ export interface FigureSteps {
 /** Step 1: every parsed figure → a normalised image, or a note saying why not. */
 async function loadStep(parsed: ParsedDocument, base: { baseDir?: string; baseUrl?: string }, steps: FigureSteps, notes: DocumentNotes): Promise<FigureDraft[]> {
   const drafts: FigureDraft[] = [];
-  const standalone = parsed.kind === 'image';
   for (const [n, figure] of parsed.figures.entries()) {
-    const outcome = await loadFigure(figure, { ...base, standalone }, steps.load);
+    const outcome = await loadFigure(figure, base, steps.load);
     if (outcome.status === 'failed') notes.failed(`figure ${outcome.ref}`, outcome.reason);
     else if (outcome.status === 'skipped') notes.skipped(`figure ${outcome.ref}`, outcome.reason);
     else drafts.push({ n, section: figure.section, caption: figure.caption, page: figure.page, image: outcome.image, name: outcome.name, ocrText: '', description: '' });

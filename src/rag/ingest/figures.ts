@@ -7,7 +7,8 @@
  * candidate that is a real image wins. Not figures, and listed as skipped with the reason:
  * images shown smaller than `minSidePx` on their shorter side (icons, spacers, tracking
  * pixels — judged by the size the page displays them at when it says so) and blank one-colour
- * images (lazy-load placeholders). A candidate that cannot be read fails only this figure.
+ * inline `data:` images (lazy-load placeholders). A candidate that cannot be read fails only
+ * this figure.
  */
 import { readFile, stat } from 'node:fs/promises';
 import path from 'node:path';
@@ -82,13 +83,10 @@ export function displayedSize(image: { width: number; height: number }, declared
 
 const describe = (ref: string) => (/^data:/i.test(ref) ? 'inline data: image' : ref.slice(0, 200));
 
-/**
- * Load one figure. `document` is true for a standalone image file (then a blank image is still
- * kept: it is what the user asked to index).
- */
+/** Load one figure, trying its candidate sources in order (see the module comment). */
 export async function loadFigure(
   figure: ParsedFigure,
-  ctx: { baseDir?: string; baseUrl?: string; standalone?: boolean },
+  ctx: { baseDir?: string; baseUrl?: string },
   options: FigureLoadOptions,
 ): Promise<FigureOutcome & { ref: string }> {
   const source = figure.source;
@@ -108,11 +106,12 @@ export async function loadFigure(
         firstSkip ??= { ref: describe(ref), reason: `shown at ${shown.width}×${shown.height} px, below the ${options.minSidePx} px minimum (icon, spacer or tracking pixel)` };
         continue;
       }
-      if (image.blank && !ctx.standalone) {
-        firstSkip ??= { ref: describe(ref), reason: 'blank (a single colour): a placeholder or spacer' };
+      // Lazy-load placeholders are inline data: images of one colour; a blank image file is kept (it is what the author put there).
+      if (image.blank && /^data:/i.test(ref)) {
+        firstSkip ??= { ref: describe(ref), reason: 'blank inline image (a single colour): a lazy-load placeholder' };
         continue;
       }
-      return { status: 'ok', ref: describe(ref), image: { ...image, ...shown }, name: baseName(ref, image.format) };
+      return { status: 'ok', ref: describe(ref), image, name: baseName(ref, image.format) };
     } catch (err) {
       const reason = err instanceof ImageError || err instanceof FigureError || err instanceof FetchRefused ? err.message : `unreadable image (${(err as Error).message})`;
       firstFailure ??= { ref: describe(ref), reason };
