@@ -1,7 +1,10 @@
 /**
  * Windows BMP → raw RGB(A) pixels for sharp, which (libvips without ImageMagick) cannot read
  * BMP. Decoding is done by `bmp-ts` (the maintained TypeScript successor of bmp-js, used by
- * jimp): 1/4/8-bit palettes, RLE, 16/24/32-bit and bit-field variants, top-down or bottom-up.
+ * jimp): 1/4/8-bit palettes, 16/24/32-bit and bit-field variants, top-down or bottom-up.
+ * Its output is A,B,G,R per pixel when `toRGBA` is off — the only mode all its paths agree on
+ * (with `toRGBA`, palette images come out in the other order). Its RLE decoders write pixels
+ * at the wrong offsets (bmp-ts 1.0.9), so RLE-compressed BMPs are refused with a clear reason.
  */
 import { decode } from 'bmp-ts';
 
@@ -23,27 +26,36 @@ export function isBmp(bytes: Uint8Array): boolean {
  * Decode a BMP to RGB (or RGBA when a 32-bit image carries a real alpha channel).
  * Throws on malformed data (the caller reports the figure as unreadable).
  */
+/** BITMAPINFOHEADER compression values bmp-ts cannot decode correctly. */
+const RLE8 = 1;
+const RLE4 = 2;
+
 export function decodeBmp(bytes: Uint8Array): RawPixels {
-  const image = decode(Buffer.from(bytes.buffer, bytes.byteOffset, bytes.byteLength), { toRGBA: true });
+  const buffer = Buffer.from(bytes.buffer, bytes.byteOffset, bytes.byteLength);
+  const compression = buffer.length >= 34 ? buffer.readUInt32LE(30) : 0;
+  if (compression === RLE8 || compression === RLE4) throw new Error('RLE-compressed BMP is not supported (save it as PNG)');
+  const image = decode(buffer, { toRGBA: false });
   const { width, height } = image;
   if (!(width > 0) || !(height > 0) || image.data.length < width * height * 4) throw new Error('malformed BMP');
-  const rgba = image.data;
-  // bmp-ts writes alpha 0 for formats without alpha; only a 32-bit image can have real alpha.
+  const abgr = image.data;
+  const n = width * height;
+  // bmp-ts writes alpha 0 for formats without alpha; only a 32-bit image can carry real alpha.
   let hasAlpha = false;
   if (image.bitPP === 32) {
-    for (let i = 3; i < width * height * 4; i += 4) {
-      if (rgba[i] !== 0) {
+    for (let i = 0; i < n * 4; i += 4) {
+      if (abgr[i] !== 0) {
         hasAlpha = true;
         break;
       }
     }
   }
-  if (hasAlpha) return { data: Buffer.from(rgba.subarray(0, width * height * 4)), width, height, channels: 4 };
-  const rgb = Buffer.alloc(width * height * 3);
-  for (let p = 0, q = 0; p < width * height * 4; p += 4, q += 3) {
-    rgb[q] = rgba[p]!;
-    rgb[q + 1] = rgba[p + 1]!;
-    rgb[q + 2] = rgba[p + 2]!;
+  const channels = hasAlpha ? 4 : 3;
+  const out = Buffer.alloc(n * channels);
+  for (let p = 0, q = 0; p < n * 4; p += 4, q += channels) {
+    out[q] = abgr[p + 3]!;
+    out[q + 1] = abgr[p + 2]!;
+    out[q + 2] = abgr[p + 1]!;
+    if (hasAlpha) out[q + 3] = abgr[p]!;
   }
-  return { data: rgb, width, height, channels: 3 };
+  return { data: out, width, height, channels };
 }

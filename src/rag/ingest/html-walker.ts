@@ -10,7 +10,7 @@
  * the `title` attribute (an SVG's `<title>`), else the nearest preceding paragraph.
  */
 import { Parser } from 'htmlparser2';
-import { declaredSize, imageCandidates, isHidden } from './html-images.js';
+import { declaredSize, imageCandidates, isHidden, isInlinePlaceholder } from './html-images.js';
 import { HtmlTableBuilder } from './html-table.js';
 import type { ParsedBlock, ParsedFigure, SkippedItem } from './parsed.js';
 
@@ -259,7 +259,10 @@ export function walkHtml(html: string, ctx: WalkContext): WalkResult {
     const { figure } = image;
     if (!figure.caption) figure.caption = joinCaption(image.alt) || joinCaption(image.title) || image.before;
     if (!('bytes' in figure.source)) {
-      const refs = [...new Set([...image.primary, ...image.noscript, ...image.fallback])];
+      const all = [...new Set([...image.primary, ...image.noscript, ...image.fallback])];
+      // A placeholder src stays a candidate only when nothing real is known (it then loads as tiny and is listed as skipped).
+      const real = all.filter((r) => !isInlinePlaceholder(r));
+      const refs = real.length ? real : all;
       if (refs.length === 0) {
         ctx.skipped.push({ what: `image "${image.alt.slice(0, 80) || 'without alt text'}"`, reason: 'no image source (no src, srcset or lazy-load attribute)' });
         continue;
