@@ -1,8 +1,11 @@
 /**
  * Per-figure work for one document, as a pipeline of steps over the parsed figures:
  *
- *   load + normalise (figures.ts) → drop duplicates (same pixels twice in a document)
- *   → OCR (text in the image) → describe (level 1, filled in by the describe step's owner)
+ *   load + normalise (figures.ts) → OCR (text in the image) → describe (level 1, filled in
+ *   by the describe step's owner)
+ *
+ * The same pixels shown twice are two figures (a reader sees both, with their own captions)
+ * sharing one stored file and one OCR run (both keyed by the image hash).
  *
  * Embedding comes after, in embed-step.ts, so that it can be skipped or run later. Each step
  * reports what it leaves out into the document's notes; a figure that fails never fails the
@@ -51,18 +54,7 @@ async function loadStep(parsed: ParsedDocument, base: { baseDir?: string; baseUr
   return drafts;
 }
 
-/** Step 2: the same pixels shown twice in one document (a noscript copy, a repeated diagram) are one figure. */
-function dedupeStep(drafts: FigureDraft[]): FigureDraft[] {
-  const seen = new Map<string, FigureDraft>();
-  for (const d of drafts) {
-    const first = seen.get(d.image.hash);
-    if (!first) seen.set(d.image.hash, d);
-    else if (!first.caption.includes(d.caption)) first.caption = [first.caption, d.caption].filter(Boolean).join(' — ');
-  }
-  return [...seen.values()];
-}
-
-/** Step 3: OCR every figure in parallel (the engine's worker pool sets the pace); a failure loses only the text. */
+/** Step 2: OCR every figure in parallel (the engine's worker pool sets the pace); a failure loses only the text. */
 async function ocrStep(drafts: FigureDraft[], ocr: OcrEngine | undefined, notes: DocumentNotes): Promise<void> {
   if (!ocr) return;
   await Promise.all(
@@ -77,14 +69,14 @@ async function ocrStep(drafts: FigureDraft[], ocr: OcrEngine | undefined, notes:
 }
 
 /**
- * Step 4: model-written descriptions (level 1). Not done here: issue 11's describe step fills
+ * Step 3: model-written descriptions (level 1). Not done here: issue 11's describe step fills
  * `description` (cached by `image.hash`) in this slot; until then descriptions stay ''.
  */
 async function describeStep(_drafts: FigureDraft[]): Promise<void> {}
 
 /** Run the steps for one document's figures. */
 export async function prepareFigures(parsed: ParsedDocument, base: { baseDir?: string; baseUrl?: string }, steps: FigureSteps, notes: DocumentNotes): Promise<FigureDraft[]> {
-  const drafts = dedupeStep(await loadStep(parsed, base, steps, notes));
+  const drafts = await loadStep(parsed, base, steps, notes);
   await ocrStep(drafts, steps.ocr, notes);
   await describeStep(drafts);
   return drafts;
