@@ -69,7 +69,7 @@ describe('PDF images', () => {
 });
 
 describe('vector-drawn figures', () => {
-  it('renders a chart made of paths as a figure with the caption below it; a table grid and a rule are not figures', async () => {
+  it('renders a chart made of paths as a figure with the caption below it; a boxed note, a table grid and a rule are not figures', async () => {
     const chart = [
       text(72, 720, 12, 'Signups grew in every quarter; the chart below shows them by plan.'),
       line(90, 300, 300, 300),
@@ -79,6 +79,9 @@ describe('vector-drawn figures', () => {
       fillRect(200, 300, 30, 160),
       fillRect(250, 300, 30, 60),
       text(90, 280, 10, 'Figure 1: Monthly signups by plan'),
+      // A boxed note: one stroked rectangle around text is not a figure.
+      strokeRect(70, 600, 300, 40),
+      text(76, 615, 12, 'Note: the numbers are provisional.'),
     ];
     const grid: string[] = [text(72, 720, 12, 'Plan limits, as a ruled table.'), line(72, 690, 540, 690)];
     for (let r = 0; r <= 4; r++) grid.push(line(72, 600 - r * 20, 372, 600 - r * 20));
