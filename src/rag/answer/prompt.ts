@@ -36,6 +36,8 @@ export const DEFAULT_PROMPT_LIMITS: PromptLimits = {
 
 export interface PromptFigure extends AnswerFigure {
   score: number;
+  /** Text read from the figure by OCR at ingest ('' when none): given to the model with the figure. */
+  ocrText?: string;
 }
 
 export interface SelectedContext {
@@ -88,7 +90,8 @@ function renderSource(s: AnswerSource): string {
 
 function renderFigure(f: PromptFigure, imageNumber: number | undefined): string {
   const image = imageNumber !== undefined ? ` image="${imageNumber}"` : ' image="none (caption only)"';
-  return `<figure id="F${f.n}" title="${attr(heading(f.title, f.section))}" from="${attr(f.source)}"${image}>\n${asData(f.caption || '(no caption)')}\n</figure>`;
+  const ocr = f.ocrText ? `\nText in the image: ${asData(f.ocrText)}` : '';
+  return `<figure id="F${f.n}" title="${attr(heading(f.title, f.section))}" from="${attr(f.source)}"${image}>\n${asData(f.caption || '(no caption)')}${ocr}\n</figure>`;
 }
 
 /**
@@ -124,6 +127,7 @@ export function selectContext(chunks: ScoredChunk[], figures: ScoredFigure[], li
     id: f.id,
     imagePath: f.imagePath,
     caption: truncate(f.caption, 400),
+    ...(f.ocrText ? { ocrText: truncate(f.ocrText, 400) } : {}),
     title: f.title,
     section: f.section,
     source: f.source,

@@ -90,13 +90,13 @@ export function kindOfUrl(url: string, contentType: string, bytes: Uint8Array): 
 async function parseByKind(kind: DocumentKind, bytes: Uint8Array, title: string, caption: string, fileName: string, httpContentType?: string): Promise<ParsedDocument> {
   if (kind === 'pdf') return parsePdf(bytes, title);
   if (kind === 'image') {
-    let image;
+    // An unreadable image file is a failed document (its one reason), not a document with a failed figure.
     try {
-      image = await normaliseImage(bytes);
+      await normaliseImage(bytes);
     } catch (err) {
       throw new ParseError(err instanceof ImageError ? err.message : String(err));
     }
-    return { kind: 'image', title, blocks: [], figures: [{ section: '', caption, source: { bytes: image.bytes, name: fileName } }] };
+    return { kind: 'image', title, blocks: [], figures: [{ section: '', caption, source: { bytes, name: fileName } }] };
   }
   const decoded = decodeText(bytes, { httpContentType, html: kind === 'html' });
   const parsed = kind === 'markdown' ? parseMarkdown(decoded.text, title) : kind === 'html' ? parseHtml(decoded.text, title) : parsePlainText(decoded.text, title);

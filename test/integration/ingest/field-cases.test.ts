@@ -101,6 +101,8 @@ describe('html-lazy-img', () => {
     expect(byName['retry-chart.png']!.ocrText).toMatch(/Wait 2s[\s\S]*Wait 4s/);
 
     expect(await askFigures(config, 'What does the queue diagram show?', /queue/i)).toEqual(['queue-diagram.png']);
+    // The figure's OCR text goes to the model with it.
+    expect(String(standIn.chatRequests().at(-1)!.messages!.at(-1)!.content)).toMatch(/The bot, the queue and the worker\.\nText in the image: Bot\s+Queue\s+Worker/);
   });
 });
 
@@ -222,5 +224,20 @@ describe('img-formats-in-article', () => {
     expect(all.figures).toHaveLength(2);
     expect(all.chunks.map((c) => c.context).join('\n')).toContain('Results are fused by rank.');
     expect(ingestExitCode(summary)).toBe(0);
+  });
+});
+
+describe('chat-unsupported-image, ingested as documents', () => {
+  it('PNG, BMP, AVIF, TIFF and SVG files each become a PNG/JPEG figure of the displayed size', async () => {
+    const { summary, all } = await ingestFresh([path.join(FIELD, 'chat-unsupported-image')]);
+    expect(summary.failures).toEqual([]);
+    expect(all.figures.map((f) => [path.basename(f.source), path.extname(f.imagePath), f.width, f.height]).sort()).toEqual([
+      ['diagram.svg', '.png', 200, 100],
+      ['screenshot.avif', '.jpg', 200, 100],
+      ['screenshot.bmp', '.png', 200, 100],
+      ['screenshot.png', '.png', 200, 100],
+      ['screenshot.tiff', '.png', 200, 100],
+    ]);
+    expect(all.figures.find((f) => f.source.endsWith('diagram.svg'))!.ocrText).toMatch(/Error[\s\S]*500/);
   });
 });
