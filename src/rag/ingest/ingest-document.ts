@@ -70,12 +70,13 @@ const byPage = (a: ParsedBlock, b: ParsedBlock) => (a.page ?? 0) - (b.page ?? 0)
 
 export async function ingestDocument(item: SourceItem, previous: StoredDocument | undefined, ctx: DocumentContext): Promise<'added' | 'updated' | 'unchanged'> {
   const { summary, embedder } = ctx;
-  const { hash, parsed, baseDir, baseUrl } = await readDocument(item, ctx.limits);
-  if (previous?.hash === hash) {
+  const { hash, parsed, baseDir, baseUrl } = await readDocument(item, ctx.limits, previous?.hash);
+  if (previous && (!parsed || previous.hash === hash)) {
     summary.chunks.unchanged += previous.chunks;
     summary.figures.unchanged += previous.figures;
     return 'unchanged';
   }
+  if (!parsed) throw new Error('internal: document not parsed');
   const notes = notesFor(item.source, summary);
   for (const message of parsed.warnings ?? []) notes.warn(message);
   for (const s of parsed.skipped ?? []) notes.skipped(s.what, s.reason);

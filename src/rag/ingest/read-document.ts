@@ -30,7 +30,8 @@ export interface ReadLimits {
 
 export interface ReadDocument {
   hash: string;
-  parsed: ParsedDocument;
+  /** Undefined when the content hash equals `knownHash`: an unchanged document is not parsed again. */
+  parsed?: ParsedDocument;
   baseDir?: string;
   baseUrl?: string;
 }
@@ -104,7 +105,8 @@ async function parseByKind(kind: DocumentKind, bytes: Uint8Array, title: string,
   return parsed;
 }
 
-export async function readDocument(item: SourceItem, limits: ReadLimits): Promise<ReadDocument> {
+/** Read, hash and (unless its hash is `knownHash`) parse one source. */
+export async function readDocument(item: SourceItem, limits: ReadLimits, knownHash?: string): Promise<ReadDocument> {
   const hash = createHash('sha256').update(`mrag-parser-${PARSER_VERSION}\n`);
   const title = titleOf(item.source);
   if (item.url) {
@@ -122,8 +124,10 @@ export async function readDocument(item: SourceItem, limits: ReadLimits): Promis
     if (!kind) throw new ParseError(`cannot tell the format: content type "${fetched.contentType || 'none'}" and no known extension`);
     // The charset is part of what the bytes mean: a server fixing its header must re-ingest.
     hash.update(fetched.bytes).update(`\0${fetched.contentTypeHeader}`);
+    const digest = hash.digest('hex');
+    if (digest === knownHash) return { hash: digest, baseUrl: item.url };
     const parsed = await parseByKind(kind, fetched.bytes, title, title, item.url.split(/[?#]/)[0]!.split('/').pop() || 'image', fetched.contentTypeHeader);
-    return { hash: hash.digest('hex'), parsed, baseUrl: item.url };
+    return { hash: digest, parsed, baseUrl: item.url };
   }
   const file = item.file!;
   if (!item.kind) throw new ParseError(`unsupported file type "${path.extname(file) || 'none'}"`);
@@ -139,6 +143,8 @@ export async function readDocument(item: SourceItem, limits: ReadLimits): Promis
       if (text) caption = text;
     }
   }
+  const digest = hash.digest('hex');
+  if (digest === knownHash) return { hash: digest, baseDir: path.dirname(file) };
   const parsed = await parseByKind(item.kind, bytes, title, caption, path.basename(file));
-  return { hash: hash.digest('hex'), parsed, baseDir: path.dirname(file) };
+  return { hash: digest, parsed, baseDir: path.dirname(file) };
 }
