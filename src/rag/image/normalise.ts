@@ -26,6 +26,11 @@ const SVG_MIN_RASTER_SIDE = 1024;
 const SVG_MAX_SCALE = 4;
 /** JPEG quality of re-encoded lossy sources (libjpeg's scale; 90 is visually lossless for figures). */
 const JPEG_QUALITY = 90;
+/**
+ * How strict decoding is: 'error' accepts what viewers show despite a libvips warning (a bad
+ * CRC in an ancillary chunk, trailing bytes), and still refuses truncated or corrupt data.
+ */
+const FAIL_ON = 'error' as const;
 /** Side of the thumbnail used to tell a blank (one-colour) image. */
 const BLANK_PROBE_SIDE = 64;
 /** A channel that varies by at most this much over the thumbnail is flat. */
@@ -70,12 +75,12 @@ async function decodeInput(input: Uint8Array): Promise<Decoded> {
     } catch (err) {
       throw new ImageError(`corrupt BMP image (${firstLine(err)})`);
     }
-    const open = () => sharp(raw.data, { raw: { width: raw.width, height: raw.height, channels: raw.channels } });
+    const open = () => sharp(raw.data, { raw: { width: raw.width, height: raw.height, channels: raw.channels }, failOn: FAIL_ON });
     return { open, meta: await open().metadata(), sourceFormat: 'bmp' };
   }
   let meta: Metadata;
   try {
-    meta = await sharp(input, { pages: 1 }).metadata();
+    meta = await sharp(input, { pages: 1, failOn: FAIL_ON }).metadata();
   } catch (err) {
     throw new ImageError(`corrupt or unsupported image data (${firstLine(err)})`);
   }
@@ -89,9 +94,9 @@ async function decodeInput(input: Uint8Array): Promise<Decoded> {
     if (!width || !height) throw new ImageError('SVG without a size (no width/height or viewBox)');
     const scale = Math.min(SVG_MAX_SCALE, Math.max(1, SVG_MIN_RASTER_SIDE / Math.max(width, height)));
     const density = (meta.density ?? 72) * scale;
-    return { open: () => sharp(input, { density }), meta, sourceFormat: 'svg', declared: { width, height } };
+    return { open: () => sharp(input, { density, failOn: FAIL_ON }), meta, sourceFormat: 'svg', declared: { width, height } };
   }
-  return { open: () => sharp(input, { pages: 1 }), meta, sourceFormat: format };
+  return { open: () => sharp(input, { pages: 1, failOn: FAIL_ON }), meta, sourceFormat: format };
 }
 
 /** Already PNG/JPEG, 8-bit RGB, opaque, upright, no profile to apply: keep the bytes as they are. */
@@ -111,7 +116,7 @@ function alreadyNormal(d: Decoded): boolean {
 }
 
 async function isBlank(bytes: Buffer): Promise<boolean> {
-  const { data, info } = await sharp(bytes).resize(BLANK_PROBE_SIDE, BLANK_PROBE_SIDE, { fit: 'inside' }).raw().toBuffer({ resolveWithObject: true });
+  const { data, info } = await sharp(bytes, { failOn: FAIL_ON }).resize(BLANK_PROBE_SIDE, BLANK_PROBE_SIDE, { fit: 'inside' }).raw().toBuffer({ resolveWithObject: true });
   for (let c = 0; c < info.channels; c++) {
     let min = 255;
     let max = 0;
@@ -146,7 +151,7 @@ export async function normaliseImage(input: Uint8Array): Promise<NormalisedImage
     }
     // Decoding every pixel (the thumbnail) catches truncated or corrupt data the header hid.
     const blank = await isBlank(bytes);
-    const meta = await sharp(bytes).metadata();
+    const meta = await sharp(bytes, { failOn: FAIL_ON }).metadata();
     const width = decoded.declared?.width ?? meta.width!;
     const height = decoded.declared?.height ?? meta.height!;
     return { bytes, format, width, height, sourceFormat: decoded.sourceFormat, hash: createHash('sha256').update(bytes).digest('hex'), blank };
