@@ -36,7 +36,7 @@ export class FigureError extends Error {
 const FIGURE_TYPES = /^(image\/|application\/octet-stream$|binary\/octet-stream$|$)/;
 
 function baseName(ref: string, format: 'png' | 'jpeg'): string {
-  const raw = ref.split(/[?#]/)[0]!.split('/').pop() ?? '';
+  const raw = /^data:/i.test(ref) ? 'inline-image' : (ref.split(/[?#]/)[0]!.split('/').pop() ?? '');
   let name = '';
   try {
     name = decodeURIComponent(raw);
@@ -52,7 +52,8 @@ function baseName(ref: string, format: 'png' | 'jpeg'): string {
 async function readRef(ref: string, baseDir: string | undefined, baseUrl: string | undefined, options: FigureLoadOptions): Promise<Uint8Array> {
   const data = /^data:image\/[a-z0-9+.-]+(;[a-z0-9=.+-]+)*?(;base64)?,(.*)$/is.exec(ref);
   if (data) return data[2] ? Buffer.from(data[3]!, 'base64') : Buffer.from(decodeURIComponent(data[3]!), 'utf8');
-  const absoluteUrl = /^[a-z][a-z0-9+.-]*:/i.test(ref) ? ref : ref.startsWith('//') && baseUrl ? new URL(ref, baseUrl).href : baseUrl ? new URL(ref, baseUrl).href : undefined;
+  // Protocol-relative references (//cdn…/x.png) take the page's scheme, https for local files.
+  const absoluteUrl = /^[a-z][a-z0-9+.-]*:/i.test(ref) ? ref : baseUrl ? new URL(ref, baseUrl).href : ref.startsWith('//') ? `https:${ref}` : undefined;
   if (absoluteUrl) {
     const { bytes } = await fetchLimited(absoluteUrl, { ...options, acceptType: (t) => FIGURE_TYPES.test(t), expected: 'an image' });
     return bytes;

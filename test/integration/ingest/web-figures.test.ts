@@ -43,6 +43,7 @@ beforeAll(async () => {
     type: 'image/svg+xml',
     body: Buffer.from('<svg xmlns="http://www.w3.org/2000/svg" width="320" height="120"><rect width="320" height="120" fill="#fff"/><rect x="20" y="30" width="120" height="60" fill="none" stroke="#000" stroke-width="4"/></svg>'),
   };
+  const inline = (await picture(240)).toString('base64');
   files['/img/pixel.gif'] = { type: 'image/gif', body: Buffer.from(PIXEL.split(',')[1]!, 'base64') };
   files['/post.html'] = {
     type: 'text/html; charset=utf-8',
@@ -54,6 +55,7 @@ beforeAll(async () => {
       <picture><source srcset="img/picture.png" type="image/png"><img src="img/fallback.jpg" alt="Picture element"></picture>
       <figure><img class="js-only" src="${PIXEL}" alt="Scripted"><noscript><img src="img/noscript.png" alt="Scripted"></noscript><figcaption>Shown by a script</figcaption></figure>
       <img src="img/flow.svg" alt="Flow as an SVG file">
+      <img src="data:image/png;base64,${inline}" alt="Inline base64 diagram">
       <figure><svg width="300" height="100" viewBox="0 0 300 100"><rect width="300" height="100" fill="#eee"/><circle cx="50" cy="50" r="30" fill="#c00"/></svg><figcaption>Figure 9: inline drawing</figcaption></figure>
       <img src="https://tracker.invalid/p.gif?id=1" width="1" height="1" alt="">
       <img src="img/hidden.png" style="display:none">
@@ -87,7 +89,7 @@ describe('a page served over HTTP', () => {
     await kb.close();
     const byCaption = Object.fromEntries(all.figures.map((f) => [f.caption, f]));
     expect(Object.keys(byCaption).sort()).toEqual(
-      ['Flow as an SVG file', 'Figure 9: inline drawing', 'Lazysizes image', 'Picture element', 'Responsive image', 'Scripted — Shown by a script', 'WordPress lazy image', 'jQuery lazyload image'].sort(),
+      ['Flow as an SVG file', 'Figure 9: inline drawing', 'Inline base64 diagram', 'Lazysizes image', 'Picture element', 'Responsive image', 'Scripted — Shown by a script', 'WordPress lazy image', 'jQuery lazyload image'].sort(),
     );
     const pixelsOf = async (bytes: Buffer) => sharp(bytes).removeAlpha().raw().toBuffer();
     const expected: Record<string, string> = {
@@ -103,7 +105,8 @@ describe('a page served over HTTP', () => {
     }
     expect(byCaption['Flow as an SVG file']).toMatchObject({ width: 320, height: 120 });
     expect(byCaption['Figure 9: inline drawing']).toMatchObject({ width: 300, height: 100 });
-    expect(path.extname(byCaption['Figure 9: inline drawing']!.imagePath)).toBe('.png');
+    expect(path.basename(byCaption['Figure 9: inline drawing']!.imagePath)).toBe('inline-svg-1.png');
+    expect(path.basename(byCaption['Inline base64 diagram']!.imagePath)).toBe('inline-image.png');
 
     expect(summary.skipped.map((s) => s.reason).sort()).toEqual(
       ['hidden in the page (hidden / display:none)', 'shown at 1×1 px, below the 32 px minimum (icon, spacer or tracking pixel)', 'shown at 1×1 px, below the 32 px minimum (icon, spacer or tracking pixel)'].sort(),
