@@ -7,14 +7,14 @@
  *
  * Attribute families covered (the lead keeps other members to check with):
  * - src-like: `data-src`, `data-lazy-src`, `data-original`, `data-original-src`, `data-lazy`,
- *   `data-echo`, `data-hi-res-src`, `data-full-src`, `data-orig-file`, `data-large-file`,
+ *   `data-lazyload`, `data-echo`, `data-hi-res-src`, `data-full-src`, `data-orig-file`, `data-large-file`,
  *   `data-actualsrc`, `data-url` — any `data-…src`, plus the named ones (lazysizes, lozad,
  *   jQuery lazyload, Jetpack/WordPress, echo.js, Medium-style);
  * - srcset-like: `srcset`, `data-srcset`, `data-lazy-srcset` — any `data-…srcset`;
  * - `<picture><source srcset>` candidates (passed in by the parser).
  */
 
-const NAMED_SRC_ATTRIBUTES = ['data-original', 'data-lazy', 'data-echo', 'data-orig-file', 'data-large-file', 'data-url'];
+const NAMED_SRC_ATTRIBUTES = ['data-original', 'data-lazy', 'data-lazyload', 'data-lazy-load', 'data-echo', 'data-orig-file', 'data-large-file', 'data-url'];
 
 export interface SrcsetCandidate {
   url: string;
@@ -54,7 +54,7 @@ export function parseSrcset(value: string): SrcsetCandidate[] {
     const x = /^(\d*\.?\d+)x$/.exec(d);
     out.push({ url, size: w ? Number(w[1]) : x ? Number(x[1]) * 1e6 : 1e6 });
   }
-  // Sort widths and densities separately comparable: a width list and a density list never mix in one srcset.
+  // Widths and densities never mix in one srcset (the HTML standard forbids it), so one sort serves both.
   return out.sort((a, b) => b.size - a.size);
 }
 

@@ -36,6 +36,7 @@ describe('lazy-load attribute families', () => {
     ['data-lazy-src (WordPress/Jetpack)', `<img src="${PIXEL}" data-lazy-src="real.png">`],
     ['data-original (jQuery lazyload)', `<img src="grey.gif" data-original="real.png">`],
     ['data-echo (echo.js)', `<img src="blank.gif" data-echo="real.png">`],
+    ['data-lazyload', `<img src="${PIXEL}" data-lazyload="real.png">`],
     ['data-actualsrc', `<img data-actualsrc="real.png">`],
     ['data-hi-res-src', `<img src="thumb.png" data-hi-res-src="real.png">`],
     ['data-srcset (lazysizes)', `<img src="${PIXEL}" data-srcset="small.png 300w, real.png 1200w">`],
