@@ -22,7 +22,8 @@ function byDocument(items: Array<{ source: string; line: string }>): string[] {
     lines.push(rest.length ? `${rest.join(' › ')}: ${line}` : line);
     groups.set(doc!, lines);
   }
-  return [...groups.entries()].flatMap(([doc, lines]) => [`  ${doc}`, ...lines.map((l) => `    ${l}`)]);
+  // A document with one note of its own is one line; otherwise its notes go under it.
+  return [...groups.entries()].flatMap(([doc, lines]) => (lines.length === 1 && !items.some((i) => i.source.startsWith(`${doc} › `)) ? [`  ${doc}: ${lines[0]}`] : [`  ${doc}`, ...lines.map((l) => `    ${l}`)]));
 }
 
 /** The end-of-run report: what was added, kept, skipped and refused, and why. */

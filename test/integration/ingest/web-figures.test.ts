@@ -133,6 +133,6 @@ describe('nothing supported', () => {
     expect(ingestExitCode(summary)).toBe(1);
     const text = formatIngestSummary(summary);
     expect(text).toContain('nothing to ingest: no supported document');
-    expect(text).toMatch(/skipped:\n {2}\S*budget\.xlsx\n {4}unsupported file type \.xlsx/);
+    expect(text).toMatch(/skipped:\n {2}\S*budget\.xlsx: unsupported file type \.xlsx\n {2}\S*plan\.docx: unsupported file type \.docx/);
   });
 });

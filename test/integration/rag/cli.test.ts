@@ -21,7 +21,7 @@ describe('mrag ingest / mrag search', () => {
     expect(first.stdout).toMatch(/documents: \d+ added, 0 updated, 0 unchanged, 1 failed, 0 skipped/);
     expect(first.stdout).toMatch(/figures: [1-9]\d* added/);
     expect(first.stdout).toMatch(/OCR: [1-9]\d* images read/);
-    expect(first.stdout).toMatch(/failed:\n {2}\S*bad\.pdf\n {4}unreadable PDF/);
+    expect(first.stdout).toMatch(/failed:\n {2}\S*bad\.pdf: unreadable PDF/);
     expect(first.code).toBe(1); // a failed document makes the exit status non-zero
 
     // Each CLI start costs seconds on a loaded machine: re-ingest and JSON output are covered in-process.
