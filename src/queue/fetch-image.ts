@@ -5,7 +5,8 @@
  */
 import { open } from 'node:fs/promises';
 import { fileURLToPath } from 'node:url';
-import { PermanentJobError, TransientError } from './errors.js';
+import { ImageError, normaliseImage } from '../rag/image/normalise.js';
+import { GENERIC_APOLOGY, isTransientError, PermanentJobError, TransientError, userMessageFor } from './errors.js';
 
 /** Largest attached image the worker downloads (bytes). */
 export const MAX_IMAGE_BYTES = 10 * 1024 * 1024;
@@ -70,4 +71,29 @@ function concat(parts: Uint8Array[], total: number): Uint8Array {
     offset += p.byteLength;
   }
   return out;
+}
+
+/**
+ * One attached image, ready for CLIP and the vision model: downloaded by `download`, then
+ * normalised (PNG/JPEG, 8-bit sRGB, no alpha, upright; BMP/TIFF/AVIF/GIF/SVG converted). An
+ * image that cannot be read is not fatal: it becomes a one-line `note` for the answer, and the
+ * question is answered without it. Transient download failures still throw (the job retries).
+ */
+export async function readAttachedImage(download: () => Promise<Uint8Array>): Promise<{ bytes: Uint8Array } | { note: string }> {
+  let raw: Uint8Array;
+  try {
+    raw = await download();
+  } catch (err) {
+    if (isTransientError(err)) throw err;
+    const message = userMessageFor(err);
+    const why = message === GENERIC_APOLOGY ? 'it could not be downloaded' : message.replace(/\.$/, '');
+    return { note: `_Note: the attached image was not used (${why}); this answer is based on your text alone._` };
+  }
+  try {
+    const { bytes } = await normaliseImage(raw);
+    return { bytes: new Uint8Array(bytes.buffer, bytes.byteOffset, bytes.byteLength) };
+  } catch (err) {
+    const why = err instanceof ImageError ? err.message : 'unreadable image data';
+    return { note: `_Note: the attached image could not be read (${why}); this answer is based on your text alone._` };
+  }
 }

@@ -13,7 +13,7 @@ import type { Logger } from '../log.js';
 import type { Answer, Answerer, ChatTurn } from '../rag/types.js';
 import { answerToRemember, type FeedbackStore } from './feedback.js';
 import { GENERIC_APOLOGY, isTransientError, PermanentJobError, userMessageFor } from './errors.js';
-import { MAX_IMAGE_BYTES } from './fetch-image.js';
+import { MAX_IMAGE_BYTES, readAttachedImage } from './fetch-image.js';
 import { askJobSchema, type AskJob, type Platform } from './job.js';
 import type { PlatformWorkerSide, Reply, ReplyState } from './reply.js';
 import { createReplyState } from './reply-state.js';
@@ -106,11 +106,15 @@ async function generate(
   signal: AbortSignal | undefined,
 ): Promise<Answer> {
   const images: Uint8Array[] = [];
+  const notes: string[] = [];
   for (const image of job.images) {
     if (image.bytes > MAX_IMAGE_BYTES) {
       throw new PermanentJobError('attached image over the size cap', `The attached image is larger than ${MAX_IMAGE_BYTES / (1024 * 1024)} MB; please send a smaller one.`);
     }
-    images.push(await side.fetchImage(image.url, MAX_IMAGE_BYTES));
+    // Normalised once here, so CLIP and the vision model see the same PNG/JPEG; unreadable → a note.
+    const read = await readAttachedImage(() => side.fetchImage(image.url, MAX_IMAGE_BYTES));
+    if ('bytes' in read) images.push(read.bytes);
+    else notes.push(read.note);
   }
   const { history, shownFigureIds } = await loadHistory(deps, side, job, logger);
   // Coalesce tokens: at most one update in flight, always with the newest text. The
@@ -122,7 +126,7 @@ async function generate(
   });
   let text = '';
   try {
-    return await deps.answerer.answer(job.question, {
+    const answer = await deps.answerer.answer(job.question, {
       history,
       images,
       shownFigureIds,
@@ -132,6 +136,7 @@ async function generate(
         stream.push(text);
       },
     });
+    return notes.length ? { ...answer, text: `${notes.join('\n')}\n\n${answer.text}` } : answer;
   } finally {
     await stream.cancel();
   }

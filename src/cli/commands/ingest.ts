@@ -11,21 +11,50 @@ interface IngestFlags {
   maxFileMb?: string;
 }
 
-/** The end-of-run report: what was added, kept and refused, and why. */
+/** Unsupported files of one type are listed this many at a time, then counted. */
+const MAX_LISTED_PER_REASON = 5;
+
+/** Notes grouped under the document they belong to (`docs/a.md › figure x` belongs to `docs/a.md`). */
+function byDocument(items: Array<{ source: string; line: string }>): string[] {
+  const groups = new Map<string, string[]>();
+  for (const { source, line } of items) {
+    const [doc, ...rest] = source.split(' › ');
+    const lines = groups.get(doc!) ?? [];
+    lines.push(rest.length ? `${rest.join(' › ')}: ${line}` : line);
+    groups.set(doc!, lines);
+  }
+  // A document with one note of its own is one line; otherwise its notes go under it.
+  return [...groups.entries()].flatMap(([doc, lines]) => (lines.length === 1 && !items.some((i) => i.source.startsWith(`${doc} › `)) ? [`  ${doc}: ${lines[0]}`] : [`  ${doc}`, ...lines.map((l) => `    ${l}`)]));
+}
+
+/** The end-of-run report: what was added, kept, skipped and refused, and why. */
 export function formatIngestSummary(s: IngestSummary): string {
   const d = s.documents;
+  const o = s.ocr;
   const lines = [
-    `documents: ${d.added} added, ${d.updated} updated, ${d.unchanged} unchanged, ${d.failed} failed${d.pruned ? `, ${d.pruned} pruned` : ''} (${s.totalDocuments} in the index)`,
+    `documents: ${d.added} added, ${d.updated} updated, ${d.unchanged} unchanged, ${d.failed} failed, ${d.skipped} skipped${d.pruned ? `, ${d.pruned} pruned` : ''} (${s.totalDocuments} in the index)`,
     `text chunks: ${s.chunks.added} added, ${s.chunks.unchanged} unchanged`,
-    `figures: ${s.figures.added} added, ${s.figures.unchanged} unchanged, ${s.figures.failed} failed`,
+    `figures: ${s.figures.added} added, ${s.figures.unchanged} unchanged, ${s.figures.failed} failed, ${s.figures.skipped} skipped`,
+    o.enabled ? `OCR: ${o.read} images read (${(o.ms / 1000).toFixed(1)} s), ${o.cached} from the cache${o.pages ? `, ${o.pages} scanned pages` : ''}` : 'OCR: off (OCR_ENABLED=false)',
   ];
-  if (s.failures.length) {
-    lines.push('failed:');
-    for (const f of s.failures) lines.push(`  ${f.source}: ${f.reason}`);
-  }
+  if (s.considered === 0) lines.push('nothing to ingest: no supported document (Markdown, HTML, text, PDF or image) was found in the inputs');
+  if (s.failures.length) lines.push('failed:', ...byDocument(s.failures.map((f) => ({ source: f.source, line: f.reason }))));
+  // Unsupported files: a few per type, then a count (a docs folder can hold hundreds of assets).
+  const shown = new Map<string, number>();
+  const skipped = s.skipped.filter((k) => {
+    if (!k.reason.startsWith('unsupported file type')) return true;
+    shown.set(k.reason, (shown.get(k.reason) ?? 0) + 1);
+    return shown.get(k.reason)! <= MAX_LISTED_PER_REASON;
+  });
+  const more = [...shown.entries()].filter(([, n]) => n > MAX_LISTED_PER_REASON).map(([reason, n]) => `  … and ${n - MAX_LISTED_PER_REASON} more with ${reason}`);
+  if (s.skipped.length) lines.push('skipped:', ...byDocument(skipped.map((k) => ({ source: k.source, line: k.reason }))), ...more);
+  if (s.warnings.length) lines.push('warnings:', ...byDocument(s.warnings.map((w) => ({ source: w.source, line: w.message }))));
   lines.push(`time: ${(s.ms / 1000).toFixed(1)} s`);
   return lines.join('\n');
 }
+
+/** Non-zero when a document failed or nothing supported was found (GUIDE §2); failed or skipped figures are listed, not fatal. */
+export const ingestExitCode = (s: IngestSummary) => (s.documents.failed > 0 || s.considered === 0 ? 1 : 0);
 
 export function registerIngest(program: Command): void {
   program
@@ -61,7 +90,7 @@ export function registerIngest(program: Command): void {
         bar?.stop();
         process.stdout.write(formatIngestSummary(summary) + '\n');
         if (!(await recordIngestRun(config, summary))) logger.debug('ingest run not recorded for /metrics: Redis unreachable');
-        if (summary.documents.failed > 0 || summary.figures.failed > 0) process.exitCode = 1;
+        process.exitCode = ingestExitCode(summary);
       } finally {
         if (started) bar?.stop();
       }

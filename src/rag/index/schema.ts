@@ -6,7 +6,7 @@ import { Field, FixedSizeList, Float32, Int32, Schema, Utf8 } from 'apache-arrow
 import { z } from 'zod';
 
 /** Bumped when the stored layout changes; an index with another version must be rebuilt. */
-export const INDEX_SCHEMA_VERSION = 1;
+export const INDEX_SCHEMA_VERSION = 2;
 
 /**
  * `model`, `dim` and `fingerprint` identify the embedding model whose vectors the index holds
@@ -44,9 +44,16 @@ export const storedChunkSchema = storedItemBase.extend({
 
 export const storedFigureSchema = storedItemBase.extend({
   caption: z.string(),
-  /** `title › section: caption`, the column the full-text index covers. */
+  /** Text read from the image by OCR ('' when none or OCR was off). */
+  ocrText: z.string(),
+  /** Model-written description (level 1; '' when none). */
+  description: z.string(),
+  /** The column the full-text (BM25) index covers: title › section, caption, OCR text and description. */
   searchText: z.string(),
+  /** Stored image file. In memory: absolute; in the table: relative to DATA_DIR (see IndexStore). */
   imagePath: z.string(),
+  /** sha256 of the stored (normalised) image bytes: the content address of its file. */
+  imageHash: z.string(),
   width: optionalInt,
   height: optionalInt,
   page: optionalInt,
@@ -81,7 +88,7 @@ export function chunkArrowSchema(dim: number): Schema {
 
 export function figureArrowSchema(dim: number): Schema {
   return new Schema([
-    str('id'), str('docId'), str('rev'), str('source'), str('title'), str('section'), str('caption'), str('searchText'), str('imagePath'),
+    str('id'), str('docId'), str('rev'), str('source'), str('title'), str('section'), str('caption'), str('ocrText'), str('description'), str('searchText'), str('imagePath'), str('imageHash'),
     int('width'), int('height'), int('page'),
     vectorField('vector', dim),
     vectorField('captionVector', dim),

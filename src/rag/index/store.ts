@@ -111,6 +111,11 @@ function vectorsOf(row: Record<string, unknown>, columns: VectorColumn[]): Parti
   }
   return out;
 }
+/** Figure files are recorded relative to DATA_DIR (POSIX separators) so that an index can move with its data. */
+const relativeToData = (dataDir: string, file: string) => {
+  const rel = path.relative(path.resolve(dataDir), file);
+  return rel && !rel.startsWith('..') && !path.isAbsolute(rel) ? rel.split(path.sep).join('/') : file;
+};
 
 export class IndexStore {
   private constructor(
@@ -201,7 +206,16 @@ export class IndexStore {
 
   async loadFigures(): Promise<FigureRow[]> {
     const rows = await this.tables.figures.query().toArray();
-    return rows.map((r) => ({ ...storedFigureSchema.parse({ ...r }), ...vectorsOf(r, VECTOR_COLUMNS.figures) }));
+    return rows.map((r) => {
+      const row = storedFigureSchema.parse({ ...r });
+      return { ...row, imagePath: path.resolve(this.dataDir, row.imagePath), ...vectorsOf(r, VECTOR_COLUMNS.figures) };
+    });
+  }
+
+  /** Hashes of every stored figure image some row references (for figure-file garbage collection). */
+  async referencedImageHashes(): Promise<Set<string>> {
+    const rows = await this.tables.figures.query().select(['imageHash']).toArray();
+    return new Set(rows.map((r) => String(r.imageHash)));
   }
 
   /** Whether the table has vector columns (false for an index built without a model). */
@@ -265,6 +279,7 @@ export class IndexStore {
       await this.tables.figures.add(
         figures.map(({ vector, captionVector, ...f }) => ({
           ...f,
+          imagePath: relativeToData(this.dataDir, f.imagePath),
           page: toNull(f.page),
           width: toNull(f.width),
           height: toNull(f.height),

@@ -5,8 +5,13 @@
  * included), measured with the model's own tokenizer. Long paragraphs become overlapping
  * windows; short neighbouring paragraphs of the same section share one window. The full
  * paragraph(s) go to `context`, which is what the LLM reads.
+ *
+ * Tables: one line per row; every chunk holding rows starts with the column headers and
+ * holds whole rows only (so "Team | 15 MB | 21 days" is never cut from its headers). A single
+ * row longer than a window is split into windows of that row, each under the headers, with the
+ * whole row as context.
  */
-import type { ParsedBlock } from './parsed.js';
+import type { ParsedBlock, ParsedTable } from './parsed.js';
 
 export interface TokenCounter {
   countTokens(text: string): number;
@@ -86,6 +91,36 @@ function windows(ws: string[], budget: number, count: (t: string) => number): st
   return out;
 }
 
+/** Share of a window the header of a table may use (longer headers are cut in the embedded text, kept in the context). */
+const MAX_TABLE_HEADER = 0.5;
+
+function chunkTable(table: ParsedTable, section: string, prefix: string, page: number | undefined, budget: number, count: (t: string) => number): ChunkDraft[] {
+  const headerFull = table.header.replace(/\s+/g, ' ').trim();
+  const header = headerFull ? truncateToTokens(headerFull, Math.floor((budget - count(prefix)) * MAX_TABLE_HEADER), count) : '';
+  const head = prefix + (header ? header + '\n' : '');
+  const drafts: ChunkDraft[] = [];
+  const emit = (rows: string[], text = head + rows.join('\n')) =>
+    drafts.push({ section, text, context: [headerFull, ...rows].filter(Boolean).join('\n'), page });
+  let rows: string[] = [];
+  for (const raw of table.rows) {
+    const row = raw.replace(/\s+/g, ' ').trim();
+    if (!row) continue;
+    if (rows.length && count(head + [...rows, row].join('\n')) <= budget) {
+      rows.push(row);
+      continue;
+    }
+    if (rows.length) emit(rows);
+    rows = [];
+    if (count(head + row) <= budget) {
+      rows = [row];
+      continue;
+    }
+    for (const window of windows(words(row), budget - count(head), count)) emit([row], truncateToTokens(head + window, budget, count));
+  }
+  if (rows.length) emit(rows);
+  return drafts;
+}
+
 export function chunkBlocks(blocks: ParsedBlock[], counter: TokenCounter): ChunkDraft[] {
   const count = makeCounter(counter);
   const budget = counter.maxTokens - 2; // <|startoftext|> and <|endoftext|>
@@ -104,6 +139,11 @@ export function chunkBlocks(blocks: ParsedBlock[], counter: TokenCounter): Chunk
     if (!text) continue;
     const section = block.section.trim();
     const prefix = section ? truncateToTokens(section, Math.floor(budget * MAX_PREFIX), count) + ': ' : '';
+    if (block.table) {
+      flush();
+      drafts.push(...chunkTable(block.table, section, prefix, block.page, budget, count));
+      continue;
+    }
     const room = budget - (prefix ? count(prefix) : 0);
     if (pending && (pending.section !== section || pending.page !== block.page)) flush();
     if (pending && count(pending.prefix + [...pending.paragraphs, text].join(' ')) <= budget) {

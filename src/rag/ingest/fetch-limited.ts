@@ -16,7 +16,15 @@ export class FetchRefused extends Error {
   override readonly name = 'FetchRefused';
 }
 
-export async function fetchLimited(url: string, limits: FetchLimits): Promise<{ bytes: Uint8Array; contentType: string }> {
+export interface Fetched {
+  bytes: Uint8Array;
+  /** Media type, lower-cased, without parameters ('' when the server sent none). */
+  contentType: string;
+  /** The whole Content-Type header (for its charset parameter). */
+  contentTypeHeader: string;
+}
+
+export async function fetchLimited(url: string, limits: FetchLimits): Promise<Fetched> {
   let parsed: URL;
   try {
     parsed = new URL(url);
@@ -37,7 +45,8 @@ export async function fetchLimited(url: string, limits: FetchLimits): Promise<{ 
     throw new FetchRefused(reason);
   };
   if (!response.ok) return fail(`HTTP ${response.status}`);
-  const contentType = (response.headers.get('content-type') ?? '').split(';')[0]!.trim().toLowerCase();
+  const contentTypeHeader = response.headers.get('content-type') ?? '';
+  const contentType = contentTypeHeader.split(';')[0]!.trim().toLowerCase();
   if (!limits.acceptType(contentType)) return fail(`expected ${limits.expected}, got content type "${contentType || 'none'}"`);
   const declared = Number(response.headers.get('content-length') ?? 'NaN');
   if (declared > limits.maxBytes) return fail(`too large (${declared} bytes, limit ${limits.maxBytes})`);
@@ -53,5 +62,5 @@ export async function fetchLimited(url: string, limits: FetchLimits): Promise<{ 
     if (err instanceof FetchRefused) throw err;
     throw new FetchRefused(signal.aborted ? `timed out after ${limits.timeoutMs} ms` : `download failed (${(err as Error).message})`);
   }
-  return { bytes: Buffer.concat(parts), contentType };
+  return { bytes: Buffer.concat(parts), contentType, contentTypeHeader };
 }

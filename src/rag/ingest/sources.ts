@@ -12,6 +12,9 @@ import { createHash } from 'node:crypto';
 import { existsSync, readFileSync, readdirSync, statSync } from 'node:fs';
 import path from 'node:path';
 import type { DocumentKind } from '../index/schema.js';
+import { decodeText } from './decode-text.js';
+import { parseHtml } from './parse-html.js';
+import { parseMarkdown } from './parse-markdown.js';
 
 export const EXTENSIONS: Record<string, DocumentKind> = {
   '.md': 'markdown',
@@ -25,6 +28,11 @@ export const EXTENSIONS: Record<string, DocumentKind> = {
   '.jpeg': 'image',
   '.webp': 'image',
   '.gif': 'image',
+  '.svg': 'image',
+  '.bmp': 'image',
+  '.tif': 'image',
+  '.tiff': 'image',
+  '.avif': 'image',
 };
 
 const SIDECAR_EXTENSIONS = ['.txt', '.md'];
@@ -44,6 +52,8 @@ export interface ExpandResult {
   items: SourceItem[];
   /** Inputs that could not be used, with the reason. */
   problems: Array<{ source: string; reason: string }>;
+  /** Files found while walking directories that are not a supported kind (listed as skipped). */
+  unsupported: Array<{ source: string; reason: string }>;
 }
 
 export const docIdOf = (source: string) => createHash('sha256').update(source).digest('hex').slice(0, 12);
@@ -69,28 +79,41 @@ function fileItem(file: string): SourceItem {
   return { source, docId: docIdOf(source), file, kind: EXTENSIONS[path.extname(file).toLowerCase()] };
 }
 
-const MARKDOWN_IMAGE = /!\[[^\]]*\]\(\s*<?([^)\s>]+)/g;
-const HTML_IMAGE = /<img\b[^>]*?\bsrc\s*=\s*["']([^"']+)["']/gi;
-
-/** Local image files a Markdown/HTML document refers to (they are indexed as its figures). */
+/**
+ * Local image files a Markdown/HTML document shows (they are indexed as its figures): found by
+ * the document's own parser, so every way a page can show an image (lazy-load attributes,
+ * srcset, <picture>, <noscript>, HTML inside Markdown) counts, candidates included.
+ */
 function referencedImages(doc: string): string[] {
-  let text: string;
   try {
-    text = readFileSync(doc, 'utf8');
+    const kind = EXTENSIONS[path.extname(doc).toLowerCase()];
+    const bytes = readFileSync(doc);
+    const text = decodeText(bytes, { html: kind === 'html' }).text;
+    const parsed = kind === 'html' ? parseHtml(text, '') : parseMarkdown(text, '');
+    const refs = parsed.figures.flatMap((f) => ('ref' in f.source ? [f.source.ref, ...(f.source.alternates ?? [])] : []));
+    return refs
+      .filter((r) => !/^[a-z][a-z0-9+.-]*:/i.test(r))
+      .map((r) => {
+        let file = r.split(/[?#]/)[0]!;
+        try {
+          file = decodeURIComponent(file);
+        } catch {
+          // keep it as written
+        }
+        return path.resolve(path.dirname(doc), file);
+      });
   } catch {
     return [];
   }
-  const refs = [...text.matchAll(MARKDOWN_IMAGE), ...text.matchAll(HTML_IMAGE)].map((m) => m[1]!);
-  return refs.filter((r) => !/^[a-z][a-z0-9+.-]*:/i.test(r)).map((r) => path.resolve(path.dirname(doc), r.split(/[?#]/)[0]!));
 }
 
-function walk(dir: string, skip: Set<string>, out: string[]): void {
+function walk(dir: string, skip: Set<string>, out: string[], unsupported: string[]): void {
   for (const entry of readdirSync(dir, { withFileTypes: true }).sort((a, b) => a.name.localeCompare(b.name))) {
     if (entry.name.startsWith('.')) continue;
     const full = path.join(dir, entry.name);
     if (skip.has(full)) continue;
-    if (entry.isDirectory()) walk(full, skip, out);
-    else if (entry.isFile() && EXTENSIONS[path.extname(entry.name).toLowerCase()]) out.push(full);
+    if (entry.isDirectory()) walk(full, skip, out, unsupported);
+    else if (entry.isFile()) (EXTENSIONS[path.extname(entry.name).toLowerCase()] ? out : unsupported).push(full);
   }
 }
 
@@ -98,6 +121,7 @@ function walk(dir: string, skip: Set<string>, out: string[]): void {
 export function expandInputs(inputs: string[], skipDirs: string[] = []): ExpandResult {
   const items = new Map<string, SourceItem>();
   const problems: ExpandResult['problems'] = [];
+  const unsupported: ExpandResult['unsupported'] = [];
   const skip = new Set(skipDirs.map((d) => path.resolve(d)));
   for (const input of inputs) {
     if (isUrl(input)) {
@@ -116,7 +140,9 @@ export function expandInputs(inputs: string[], skipDirs: string[] = []): ExpandR
       continue;
     }
     const files: string[] = [];
-    walk(full, skip, files);
+    const others: string[] = [];
+    walk(full, skip, files, others);
+    for (const f of others) unsupported.push({ source: sourceOfFile(f), reason: `unsupported file type ${path.extname(f).toLowerCase() || '(no extension)'}` });
     const images = new Set(files.filter((f) => EXTENSIONS[path.extname(f).toLowerCase()] === 'image'));
     const sidecars = new Set([...images].map(sidecarOf).filter((f): f is string => f !== undefined));
     // An image that an article in the same walk shows is that article's figure (with its
@@ -128,5 +154,5 @@ export function expandInputs(inputs: string[], skipDirs: string[] = []): ExpandR
       items.set(item.source, item);
     }
   }
-  return { items: [...items.values()], problems };
+  return { items: [...items.values()], problems, unsupported };
 }

@@ -120,7 +120,8 @@ describe('Discord adapter: mentions', () => {
     const earlierA = h.standIn.userMessage({ content: 'In /var/log/mrag.', channelId: threadId, author: h.standIn.botUser });
     h.standIn.model.messages.set(String(earlierA.id), earlierA);
 
-    const png = Buffer.from('89504e470d0a1a0a0000000d49484452000000010000000108020000009077053e0000000c4944415408d763f8ffff3f0005fe02fea7d6a4e80000000049454e44ae426082', 'hex');
+    // A valid PNG (correct chunk CRCs): attachments are decoded and normalised before the model sees them.
+    const png = Buffer.from('89504e470d0a1a0a0000000d4948445200000001000000010802000000907753de0000000c4944415408d763f8ffff3f0005fe02fedccc59e70000000049454e44ae426082', 'hex');
     const image = h.standIn.addUpload('error.png', png);
     const msg = h.standIn.userMessage({ content: 'what does this error mean?', channelId: threadId, mentionBot: true, author: newUser(), attachments: [image] });
     h.standIn.sendMessage(msg);

@@ -11,6 +11,7 @@
 import { mkdtempSync, readdirSync, readFileSync, rmSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
+import sharp from 'sharp';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { startApp, type RunningApp } from '../../../src/app/app.js';
 import { loadConfig, type Config } from '../../../src/config/env.js';
@@ -93,8 +94,10 @@ describe('mrag end to end (Discord mention → answer with figures)', () => {
     // The pixels the model saw are the figure attached to the answer, one of the shipped diagrams.
     const uploaded = final.files[0]!.bytes;
     const figuresDir = path.join(ARTICLES, 'figures');
-    const shipped = readdirSync(figuresDir).map((f) => readFileSync(path.join(figuresDir, f)).toString('base64'));
+    // Ingest stores figures normalised (the shipped palette PNGs become 8-bit RGB): compare pixels.
+    const pixels = (bytes: Buffer) => sharp(bytes).removeAlpha().raw().toBuffer().then((b) => b.toString('base64'));
+    const shipped = await Promise.all(readdirSync(figuresDir).map((f) => pixels(readFileSync(path.join(figuresDir, f)))));
     expect(sentImages[0]).toBe(uploaded.toString('base64'));
-    expect(shipped).toContain(uploaded.toString('base64'));
+    expect(shipped).toContain(await pixels(uploaded));
   });
 });

@@ -1,3 +1,4 @@
+import sharp from 'sharp';
 import { afterEach, describe, expect, it } from 'vitest';
 import { UserFacingError } from '../../../src/errors.js';
 import { createAskQueue } from '../../../src/queue/ask-queue.js';
@@ -127,7 +128,8 @@ describe('ask worker', () => {
 
   it('downloads attached images through the platform and passes them to the answerer', async () => {
     const answerer = createStubAnswerer();
-    const png = new Uint8Array([137, 80, 78, 71]);
+    // A real image: attachments are normalised (an 8-bit RGB PNG keeps its bytes); unreadable ones become a note.
+    const png = new Uint8Array(await sharp({ create: { width: 8, height: 8, channels: 3, background: '#0a0' } }).png().toBuffer());
     h = await startHarness({ answerer, platform: { images: { 'https://cdn.example.test/a.png': png } } });
     const input = askInput({ images: [{ url: 'https://cdn.example.test/a.png', bytes: 4 }] });
     await h.gateway.enqueue(input);

@@ -15,18 +15,20 @@ afterAll(() => rmSync(tmp, { recursive: true, force: true }));
 
 describe('mrag ingest / mrag search', () => {
   it('ingests the shipped articles with a summary, reports failures, then searches text and figures', async () => {
-    const bad = path.join(tmp, 'bad.txt');
-    writeFileSync(bad, Buffer.from([0xff, 0xfe, 0x41]));
+    const bad = path.join(tmp, 'bad.pdf');
+    writeFileSync(bad, Buffer.from('%PDF-1.4\nnot really a PDF'));
     const first = (await mrag('ingest', 'data/articles', bad)) as { stdout: string; code?: number };
-    expect(first.stdout).toMatch(/documents: \d+ added, 0 updated, 0 unchanged, 1 failed/);
+    expect(first.stdout).toMatch(/documents: \d+ added, 0 updated, 0 unchanged, 1 failed, 0 skipped/);
     expect(first.stdout).toMatch(/figures: [1-9]\d* added/);
-    expect(first.stdout).toContain('bad.txt: not valid UTF-8 text');
+    expect(first.stdout).toMatch(/OCR: [1-9]\d* images read/);
+    expect(first.stdout).toMatch(/failed:\n {2}\S*bad\.pdf: unreadable PDF/);
     expect(first.code).toBe(1); // a failed document makes the exit status non-zero
 
     // Each CLI start costs seconds on a loaded machine: re-ingest and JSON output are covered in-process.
     const search = (await mrag('search', 'how is the architecture built?', '--figures', '2')) as { stdout: string };
     expect(search.stdout).toMatch(/^ 1\. text {3}\d\.\d{3} {2}\S/m);
     expect(search.stdout).toMatch(/^ 1\. figure \d\.\d{3}/m);
-    expect(search.stdout).toMatch(/index\/figures\/[0-9a-f]{12}-[0-9a-f]{8}\/[a-z-]+\.png {2}\[[0-9a-f]{12}#f\d+\]/);
+    // Figure files are content-addressed (sha256 folders) and keep their document's file name.
+    expect(search.stdout).toMatch(/index\/figures\/[0-9a-f]{2}\/[0-9a-f]{64}\/[a-z-]+\.png {2}\[[0-9a-f]{12}#f\d+\]/);
   });
 });

@@ -26,7 +26,7 @@ let png: Buffer;
 
 beforeAll(async () => {
   embedder = await createEmbedder(FIXTURE);
-  png = await sharp({ create: { width: 40, height: 30, channels: 3, background: '#2266aa' } }).png().toBuffer();
+  png = await sharp({ create: { width: 60, height: 40, channels: 3, background: '#2266aa' } }).png().toBuffer();
   server = http.createServer((req, res) => {
     if (req.url === '/ok.png') res.writeHead(200, { 'content-type': 'image/png' }).end(png);
     else if (req.url === '/not-image.png') res.writeHead(200, { 'content-type': 'text/html' }).end('<html>nope</html>');
@@ -66,20 +66,23 @@ describe('bad input', () => {
 
     expect(reasonFor(summary, 'corrupt.png')).toMatch(/corrupt or unsupported image/);
     expect(reasonFor(summary, 'truncated.pdf')).toMatch(/unreadable PDF/);
-    expect(reasonFor(summary, 'latin1.txt')).toMatch(/not valid UTF-8/);
+    // Undeclared legacy text is not refused: it is decoded as windows-1252 (as browsers do) and the summary says so.
+    expect(reasonFor(summary, 'latin1.txt')).toBeUndefined();
+    expect(summary.warnings.find((w) => w.source.endsWith('latin1.txt'))?.message).toMatch(/not valid UTF-8 and no charset declared: decoded as windows-1252/);
     expect(reasonFor(summary, 'nobody.html')).toMatch(/no body/);
     expect(reasonFor(summary, 'huge.txt')).toMatch(/too large \(100\.0 MB, limit 50\.0 MB\)/);
     expect(reasonFor(summary, 'does-not-exist.md')).toBe('not found');
     expect(reasonFor(summary, 'missing.png')).toBe('HTTP 404');
     expect(reasonFor(summary, 'not-image.png')).toMatch(/expected an image, got content type "text\/html"/);
     expect(reasonFor(summary, 'ftp://')).toMatch(/only http and https/);
-    expect(summary.documents).toMatchObject({ added: 2, failed: 6 });
+    expect(summary.documents).toMatchObject({ added: 3, failed: 5 });
     expect(summary.figures).toMatchObject({ added: 1, failed: 3 });
 
     const kb = await openKnowledgeBase({ config, logger, embedder });
     const result = await kb.search({ text: 'remote figures works' }, { figureK: 10, textK: 20 });
     await kb.close();
-    expect(new Set(result.chunks.map((c) => path.basename(c.source)))).toEqual(new Set(['good.md', 'remote.md']));
+    expect(new Set(result.chunks.map((c) => path.basename(c.source)))).toEqual(new Set(['good.md', 'remote.md', 'latin1.txt']));
+    expect(result.chunks.find((c) => c.source.endsWith('latin1.txt'))?.context).toBe('Café crème, naïve résumé');
     expect(result.figures.map((f) => path.basename(f.imagePath))).toEqual(['ok.png']);
     expect(result.figures[0]!.imagePath.startsWith(config.dataDir)).toBe(true);
   });

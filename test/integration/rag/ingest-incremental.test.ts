@@ -17,7 +17,7 @@ const logger = createLogger({ level: 'silent' });
 const tmp = mkdtempSync(path.join(os.tmpdir(), 'mrag-incr-'));
 let embedder: Embedder;
 
-const image = (color: string, width = 40, height = 30) => sharp({ create: { width, height, channels: 3, background: color } }).png().toBuffer();
+const image = (color: string, width = 64, height = 48) => sharp({ create: { width, height, channels: 3, background: color } }).png().toBuffer();
 
 beforeAll(async () => {
   embedder = await createEmbedder(FIXTURE);
@@ -49,19 +49,22 @@ describe('incremental ingest', () => {
     expect(first.figures.added).toBe(1); // img/blue.png is A's figure, not a document of its own
     const foldersBefore = readdirSync(figuresDir(config.dataDir));
 
-    writeFileSync(path.join(docs, 'a.md'), '# A\n\nSecond version of A, rewritten.\n\n![Blue box, again](img/blue.png)\n');
+    rmSync(path.join(docs, 'img', 'blue.png'));
+    writeFileSync(path.join(docs, 'img', 'red.png'), await image('#ff0000'));
+    writeFileSync(path.join(docs, 'a.md'), '# A\n\nSecond version of A, rewritten.\n\n![Red box now](img/red.png)\n');
     const second = await ingest([docs], { config, logger }, { embedder });
     expect(second.documents).toMatchObject({ added: 0, updated: 1, unchanged: 1 });
     const after = await everything(config);
     const contexts = after.chunks.map((c) => c.context);
     expect(contexts).toContain('Second version of A, rewritten.');
     expect(contexts).not.toContain('First version of A.');
-    expect(after.figures.map((f) => f.caption)).toEqual(['Blue box, again']);
-    // The old revision's stored figure is gone, the new one is on disk.
+    expect(after.figures.map((f) => f.caption)).toEqual(['Red box now']);
+    // The old revision's stored figure is gone (no row uses it), the new one is on disk.
     const foldersAfter = readdirSync(figuresDir(config.dataDir));
     expect(foldersAfter).toHaveLength(foldersBefore.length);
     expect(foldersAfter).not.toEqual(foldersBefore);
     expect(existsSync(after.figures[0]!.imagePath)).toBe(true);
+    expect(path.basename(after.figures[0]!.imagePath)).toBe('red.png');
 
     const third = await ingest([docs], { config, logger }, { embedder });
     expect(third.documents).toMatchObject({ added: 0, updated: 0, unchanged: 2 });
@@ -91,10 +94,11 @@ describe('incremental ingest', () => {
     expect(first.documents.added).toBe(3); // chart.txt is a caption, not a document
     const figures = (await everything(cfg)).figures;
     const byName = Object.fromEntries(figures.map((f) => [path.basename(f.imagePath), f]));
-    expect(Object.keys(byName).sort()).toEqual(['anim.gif', 'chart.png', 'plain-photo.jpg']);
+    // GIF is converted (first frame) to PNG; the JPEG, already 8-bit sRGB, keeps its bytes.
+    expect(Object.keys(byName).sort()).toEqual(['anim.png', 'chart.png', 'plain-photo.jpg']);
     expect(byName['chart.png']!.caption).toBe('Quarterly latency chart of the worker.');
     expect(byName['plain-photo.jpg']!.caption).toBe('plain photo');
-    expect(byName['anim.gif']).toMatchObject({ width: 32, height: 32 });
+    expect(byName['anim.png']).toMatchObject({ width: 32, height: 32 });
 
     writeFileSync(path.join(dir, 'chart.txt'), 'Monthly error-rate chart.');
     const second = await ingest([dir], { config: cfg, logger }, { embedder });

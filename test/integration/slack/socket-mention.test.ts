@@ -95,7 +95,8 @@ describe('Slack in Socket Mode', () => {
   });
 
   it('passes an image attached to a mention (url_private, fetched with the bot token) to the answerer', async () => {
-    const png = Buffer.from([0x89, 0x50, 0x4e, 0x47, 9, 9, 9]);
+    // A valid 1×1 PNG: attachments are decoded and normalised (this one is kept byte for byte) before the model sees them.
+    const png = Buffer.from('89504e470d0a1a0a0000000d4948445200000001000000010802000000907753de0000000c4944415408d763f8ffff3f0005fe02fedccc59e70000000049454e44ae426082', 'hex');
     h.standIn.privateFiles.set('/files-pri/T0-F9/screenshot.png', { body: png, contentType: 'image/png' });
     const file = { id: 'F9', name: 'screenshot.png', mimetype: 'image/png', size: png.length, url_private: `${h.standIn.baseUrl}/files-pri/T0-F9/screenshot.png` };
     const pdf = { id: 'F10', name: 'notes.pdf', mimetype: 'application/pdf', size: 10, url_private: `${h.standIn.baseUrl}/files-pri/T0-F10/notes.pdf` };

@@ -1,0 +1,142 @@
+/**
+ * One document through ingest: read + parse → OCR of scanned pages → chunk → figure steps
+ * (figure-pipeline.ts) → embed (embed-step.ts) → rows → store. Everything is built in memory
+ * before anything is written; figure files are stored content-addressed (figure-files.ts).
+ */
+import type { Embedder } from '../embed/embedder.js';
+import { normaliseImage } from '../image/normalise.js';
+import type { StoredDocument } from '../index/schema.js';
+import type { ChunkRow, FigureRow, IndexStore } from '../index/store.js';
+import type { OcrEngine } from '../ocr/ocr.js';
+import { chunkBlocks } from './chunker.js';
+import { embedDocument } from './embed-step.js';
+import { storeFigureFile } from './figure-files.js';
+import { prepareFigures, type DocumentNotes, type FigureSteps } from './figure-pipeline.js';
+import type { ParsedBlock, ParsedDocument } from './parsed.js';
+import { readDocument, type ReadLimits } from './read-document.js';
+import type { SourceItem } from './sources.js';
+import { DocumentSkipped, type IngestSummary } from './summary.js';
+
+export interface DocumentContext {
+  store: IndexStore;
+  embedder: Embedder;
+  dataDir: string;
+  limits: ReadLimits;
+  steps: FigureSteps;
+  summary: IngestSummary;
+}
+
+/** Notes of one document, recorded in the summary under its source. */
+function notesFor(source: string, summary: IngestSummary): DocumentNotes & { skippedCount: number } {
+  const notes = {
+    skippedCount: 0,
+    failed(what: string, reason: string) {
+      summary.figures.failed++;
+      summary.failures.push({ source: `${source} › ${what}`, reason });
+    },
+    skipped(what: string, reason: string) {
+      notes.skippedCount++;
+      summary.figures.skipped++;
+      summary.skipped.push({ source: `${source} › ${what}`, reason });
+    },
+    warn(message: string) {
+      summary.warnings.push({ source, message });
+    },
+  };
+  return notes;
+}
+
+/** Text of pages without a text layer, read by OCR; each page says so in the notes. */
+async function scannedPageBlocks(parsed: ParsedDocument, ocr: OcrEngine | undefined, notes: DocumentNotes, summary: IngestSummary): Promise<ParsedBlock[]> {
+  const blocks: ParsedBlock[] = [];
+  for (const { page, image } of parsed.scannedPages ?? []) {
+    if (!ocr) {
+      notes.warn(`page ${page} has no text layer and OCR is off (OCR_ENABLED=false): its text is not indexed`);
+      continue;
+    }
+    try {
+      const result = await ocr.recognize(await normaliseImage(image));
+      summary.ocr.pages++;
+      if (result.text) blocks.push({ section: `Page ${page}`, text: result.text.replace(/\s+/g, ' ').trim(), page });
+      notes.warn(`page ${page} has no text layer: read by OCR (${result.words} words${result.cached ? ', cached' : ''})`);
+    } catch (err) {
+      notes.warn(`page ${page} has no text layer and OCR failed (${(err as Error).message.split('\n')[0]})`);
+    }
+  }
+  return blocks;
+}
+
+const byPage = (a: ParsedBlock, b: ParsedBlock) => (a.page ?? 0) - (b.page ?? 0);
+
+export async function ingestDocument(item: SourceItem, previous: StoredDocument | undefined, ctx: DocumentContext): Promise<'added' | 'updated' | 'unchanged'> {
+  const { summary, embedder } = ctx;
+  const { hash, parsed, baseDir, baseUrl } = await readDocument(item, ctx.limits, previous?.hash);
+  if (previous && (!parsed || previous.hash === hash)) {
+    summary.chunks.unchanged += previous.chunks;
+    summary.figures.unchanged += previous.figures;
+    return 'unchanged';
+  }
+  if (!parsed) throw new Error('internal: document not parsed');
+  const notes = notesFor(item.source, summary);
+  for (const message of parsed.warnings ?? []) notes.warn(message);
+  for (const s of parsed.skipped ?? []) notes.skipped(s.what, s.reason);
+
+  const ocrBlocks = await scannedPageBlocks(parsed, ctx.steps.ocr, notes, summary);
+  const blocks = ocrBlocks.length ? [...parsed.blocks, ...ocrBlocks].sort(byPage) : parsed.blocks;
+  const drafts = chunkBlocks(blocks, embedder);
+  const figures = await prepareFigures(parsed, { baseDir, baseUrl }, ctx.steps, notes);
+  if (drafts.length === 0 && figures.length === 0) {
+    if (notes.skippedCount > 0 && parsed.figures.length + (parsed.skipped?.length ?? 0) === notes.skippedCount) {
+      throw new DocumentSkipped('nothing left to index: its only images were skipped (see above)');
+    }
+    throw new Error('no usable text or figures');
+  }
+
+  const vectors = await embedDocument(embedder, drafts, figures);
+  const rev = hash;
+  const figureRows: FigureRow[] = figures.map((f, i) => ({
+    id: `${item.docId}#f${f.n}`,
+    docId: item.docId,
+    rev,
+    source: item.source,
+    title: parsed.title,
+    section: f.section,
+    caption: f.caption,
+    ocrText: f.ocrText,
+    description: f.description,
+    searchText: [[parsed.title, f.section].filter(Boolean).join(' › '), f.caption, f.ocrText, f.description].filter(Boolean).join('\n'),
+    imagePath: storeFigureFile(ctx.dataDir, f.image.hash, f.name, f.image.bytes),
+    imageHash: f.image.hash,
+    width: f.image.width,
+    height: f.image.height,
+    page: f.page,
+    vector: vectors.images[i]!,
+    captionVector: vectors.captions[i]!,
+  }));
+  const chunkRows: ChunkRow[] = drafts.map((d, n) => ({
+    id: `${item.docId}#c${n}`,
+    docId: item.docId,
+    rev,
+    source: item.source,
+    title: parsed.title,
+    section: d.section,
+    text: d.text,
+    context: d.context,
+    page: d.page,
+    vector: vectors.chunks[n]!,
+  }));
+  const doc: StoredDocument = {
+    docId: item.docId,
+    source: item.source,
+    kind: parsed.kind,
+    title: parsed.title,
+    hash,
+    chunks: chunkRows.length,
+    figures: figureRows.length,
+    ingestedAt: new Date().toISOString(),
+  };
+  await ctx.store.replaceDocument(doc, chunkRows, figureRows);
+  summary.chunks.added += chunkRows.length;
+  summary.figures.added += figureRows.length;
+  return previous ? 'updated' : 'added';
+}
