@@ -58,7 +58,7 @@ describe('level 1: figures as text, so a text-only model answers', () => {
     for (const m of request!.messages!) expect(m.images ?? []).toEqual([]);
     const user = request!.messages!.at(-1)!.content;
     expect(user).toContain('<figure id="F1"');
-    expect(user).toContain('image="none (caption only)"');
+    expect(user).toContain('image="none (text only)"');
     expect(user).toContain('Figures are given as text only');
     expect(user).toContain('The user attached an image, which cannot be shown to you');
   });

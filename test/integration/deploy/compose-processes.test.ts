@@ -160,7 +160,7 @@ describe('the Compose services as processes, configured by .env', () => {
     const ingest = mrag('ingest', '--prune', './kb');
     const code = await ingest.exited;
     expect(code, ingest.output()).toBe(0);
-    const added = /documents: (\d+) added, 0 updated, 0 unchanged, 0 failed \((\d+) in the index\)/.exec(ingest.output());
+    const added = /documents: (\d+) added, 0 updated, 0 unchanged, 0 failed, \d+ skipped \((\d+) in the index\)/.exec(ingest.output());
     expect(added, ingest.output()).not.toBeNull();
     const documents = Number(added![1]);
     expect(documents).toBeGreaterThanOrEqual(4); // the four shipped articles (and whatever else the ingest counts as a document)
@@ -192,7 +192,7 @@ describe('the Compose services as processes, configured by .env', () => {
     // A re-run with unchanged documents (the next `docker compose up`) changes nothing.
     const again = mrag('ingest', '--prune', './kb');
     expect(await again.exited, again.output()).toBe(0);
-    expect(again.output()).toContain(`documents: 0 added, 0 updated, ${documents} unchanged, 0 failed (${documents} in the index)`);
+    expect(again.output()).toContain(`documents: 0 added, 0 updated, ${documents} unchanged, 0 failed, 0 skipped (${documents} in the index)`);
 
     expect(await stop(bot)).toBe(0);
     expect(await stop(worker)).toBe(0);

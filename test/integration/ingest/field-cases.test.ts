@@ -102,7 +102,7 @@ describe('html-lazy-img', () => {
 
     expect(await askFigures(config, 'What does the queue diagram show?', /queue/i)).toEqual(['queue-diagram.png']);
     // The figure's OCR text goes to the model with it.
-    expect(String(standIn.chatRequests().at(-1)!.messages!.at(-1)!.content)).toMatch(/The bot, the queue and the worker\.\nText in the image: Bot\s+Queue\s+Worker/);
+    expect(String(standIn.chatRequests().at(-1)!.messages!.at(-1)!.content)).toMatch(/The bot, the queue and the worker\.\nText in the figure: Bot\s+Queue\s+Worker/);
   });
 });
 

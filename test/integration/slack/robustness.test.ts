@@ -1,3 +1,4 @@
+import sharp from 'sharp';
 // Real Slack events that broke bots elsewhere, each kind with several members, against the real Bolt app in Socket
 // Mode: one message delivered twice (new event_id, no retry header; app_mention + message; a DM), content that is
 // not in `text` (a shared message, rich-text blocks only, files whose URL Slack withholds, a file URL that moved),
@@ -11,7 +12,8 @@ import { eventCallback, mentionEvent, messageEvent } from '../../platforms/slack
 import { startSlackHarness, type SlackHarness } from './harness.js';
 
 const USER = 'UASKER01';
-const PNG = Buffer.from('89504e470d0a1a0a0000000d4948445200000001000000010802000000907753de', 'hex');
+// A real 8-bit RGB PNG: the worker normalises attachments, and this one is already in the target shape (kept byte for byte).
+const PNG = await sharp({ create: { width: 64, height: 48, channels: 3, background: '#2a6' } }).png().toBuffer();
 
 let h: SlackHarness;
 const answerer = createStubAnswerer({ tokenDelayMs: 5 });
