@@ -6,7 +6,7 @@
 import type { Config } from '../config/env.js';
 import { UserFacingError } from '../errors.js';
 import type { Logger } from '../log.js';
-import type { RunningAdapter } from '../bots/platform.js';
+import type { PlatformModule, RunningAdapter } from '../bots/platform.js';
 import { configuredPlatforms } from '../bots/registry.js';
 import { createAskGateway } from '../queue/ask-gateway.js';
 import type { Platform } from '../queue/job.js';
@@ -18,15 +18,19 @@ import { createAnswerer as createRagAnswerer, type RunningAnswerer } from '../ra
 import { ensureKnowledgeBase as ensureRagKnowledgeBase } from '../rag/knowledge-base.js';
 import { createHttpServer, type HttpServer } from './http-server.js';
 import { ensureRedis } from './local-redis.js';
-import { runTerminalChat } from './terminal-chat.js';
+import { startTerminalChat } from './terminal-chat.js';
 
 export interface AppOptions {
   config: Config;
   logger: Logger;
   worker: boolean;
   bots: boolean;
-  /** `mrag start`: private Redis when none is reachable, ingest the shipped docs, terminal chat when no platform is configured. */
+  /** `mrag start` / `mrag chat`: private Redis when none is reachable, ingest the shipped docs. */
   local: boolean;
+  /** Adapters to start when `bots` is on (default: every configured platform; none with `chat`). */
+  platforms?: readonly PlatformModule['name'][];
+  /** `mrag chat`: the terminal chat (needs `worker` and `bots`); no HTTP server. */
+  chat?: boolean;
   /** Terminal chat streams (tests). */
   chatInput?: NodeJS.ReadableStream;
   chatOutput?: NodeJS.WritableStream;
@@ -71,7 +75,8 @@ async function assemble(options: AppOptions, stack: (() => Promise<void>)[], sto
   const { logger } = options;
   let config = options.config;
   const platforms = configuredPlatforms(config);
-  const chat = options.local && options.worker && options.bots && platforms.length === 0;
+  const chat = options.chat === true && options.worker && options.bots;
+  const listening = platforms.filter((p) => (options.platforms ?? (chat ? [] : platforms.map((q) => q.name))).includes(p.name));
 
   if (options.local) {
     const redis = await ensureRedis({ config, logger });
@@ -83,10 +88,12 @@ async function assemble(options: AppOptions, stack: (() => Promise<void>)[], sto
   await checkRedis(connection, config);
 
   let terminal: ReturnType<typeof createTerminalWorkerSide> | undefined;
+  let retriever: RunningAnswerer['retriever'];
   if (options.worker) {
     if (options.local) await (options.ensureKnowledgeBase ?? ensureRagKnowledgeBase)({ config, logger });
     const answerer = await (options.createAnswerer ?? createRagAnswerer)({ config, logger });
     stack.push(() => answerer.close());
+    retriever = answerer.retriever;
     const sides: Partial<Record<Platform, PlatformWorkerSide>> = {};
     for (const p of platforms) {
       const side = p.createWorkerSide({ config, logger });
@@ -94,7 +101,7 @@ async function assemble(options: AppOptions, stack: (() => Promise<void>)[], sto
       if (side.close) stack.push(side.close.bind(side));
     }
     if (chat) {
-      terminal = createTerminalWorkerSide({ output: options.chatOutput });
+      terminal = createTerminalWorkerSide({ output: options.chatOutput, startedAt: Date.now() });
       sides.terminal = terminal;
     }
     const workerConnection = createRedisConnection(config.redis.url, { logger });
@@ -106,7 +113,7 @@ async function assemble(options: AppOptions, stack: (() => Promise<void>)[], sto
   // One HTTP server per process: start/bot on HTTP_PORT (web chat, health, metrics),
   // a worker alone on WORKER_HTTP_PORT when set.
   let http: HttpServer | undefined;
-  const httpPort = options.bots ? config.http.port : config.http.workerPort > 0 ? config.http.workerPort : undefined;
+  const httpPort = options.bots ? (chat ? undefined : config.http.port) : config.http.workerPort > 0 ? config.http.workerPort : undefined;
   if (httpPort !== undefined) {
     http = createHttpServer({ logger });
     stack.push(() => http!.close());
@@ -117,24 +124,42 @@ async function assemble(options: AppOptions, stack: (() => Promise<void>)[], sto
   if (options.bots) {
     const gateway = createAskGateway({ config, connection, logger });
     stack.push(() => gateway.close());
-    for (const p of platforms) {
-      const adapter = await p.startAdapter({ config, gateway, logger, http });
+    for (const p of listening) {
+      const adapter = await p.startAdapter({ config, gateway, logger, http, retriever });
       adapters.set(p.name, adapter);
       stack.push(() => adapter.stop());
       logger.info({ platform: p.name }, 'adapter started');
     }
     if (chat && terminal) {
-      finished = runTerminalChat({ gateway, side: terminal, input: options.chatInput, output: options.chatOutput });
-    } else if (options.local && platforms.length > 0) {
-      logger.info({ platforms: platforms.map((p) => p.name) }, 'bot and worker running');
+      const session = startTerminalChat({ gateway, side: terminal, input: options.chatInput, output: options.chatOutput });
+      stack.push(async () => session.close());
+      finished = session.finished;
+    } else if (options.local && listening.length > 0) {
+      logger.info({ platforms: listening.map((p) => p.name) }, 'bot and worker running');
     }
   }
   let httpUrl: string | undefined;
   if (http && httpPort !== undefined) {
-    httpUrl = (await http.listen(config.http.host, httpPort)).url;
+    httpUrl = await listenOrExplain(http, config.http.host, httpPort, options.bots ? 'HTTP_PORT' : 'WORKER_HTTP_PORT');
     logger.info({ url: httpUrl }, 'http server listening');
   }
   return { finished, httpUrl, adapters, stop };
+}
+
+/** Listen, turning "port taken" into one line naming the variable to change. */
+async function listenOrExplain(http: HttpServer, host: string, port: number, variable: string): Promise<string> {
+  try {
+    return (await http.listen(host, port)).url;
+  } catch (err) {
+    const code = (err as { code?: string }).code;
+    if (code === 'EADDRINUSE') {
+      throw new UserFacingError('http_port_in_use', `Port ${port} on ${host} is already in use (${variable}): stop the other process or set ${variable} to a free port.`);
+    }
+    if (code === 'EADDRNOTAVAIL' || code === 'ENOTFOUND' || code === 'EACCES') {
+      throw new UserFacingError('http_listen_failed', `Cannot listen on ${host}:${port} (${code}): check HTTP_HOST and ${variable}.`);
+    }
+    throw err;
+  }
 }
 
 async function checkRedis(connection: Redis, config: Config): Promise<void> {

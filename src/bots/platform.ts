@@ -7,6 +7,7 @@ import type { Config } from '../config/env.js';
 import type { Logger } from '../log.js';
 import type { AskGateway } from '../queue/gateway.js';
 import type { Platform, PlatformWorkerSide } from '../queue/index.js';
+import type { Retriever } from '../rag/types.js';
 
 /** What `/readyz` and the start-up log say about one platform connection. */
 export interface AdapterHealth {
@@ -27,8 +28,10 @@ export interface PlatformModule {
   isConfigured(config: Config): boolean;
   /**
    * Start listening. `http` is the process's HTTP server, not yet listening: adapters that
-   * serve HTTP (the web chat) register their routes on `http.app` here.
+   * serve HTTP (the web chat) register their routes on `http.app` here. `retriever` is the
+   * knowledge base when this process loaded it (a worker runs here too): bots never do RAG
+   * work, but a page may offer search where it costs nothing extra.
    */
-  startAdapter(deps: { config: Config; gateway: AskGateway; logger: Logger; http?: HttpServer }): Promise<RunningAdapter>;
+  startAdapter(deps: { config: Config; gateway: AskGateway; logger: Logger; http?: HttpServer; retriever?: Retriever }): Promise<RunningAdapter>;
   createWorkerSide(deps: { config: Config; logger: Logger }): PlatformWorkerSide;
 }

@@ -8,12 +8,14 @@ import { ConfigError, UserFacingError } from '../errors.js';
 import { createCliContext } from './context.js';
 import { registerAsk } from './commands/ask.js';
 import { registerBot } from './commands/bot.js';
+import { registerChat } from './commands/chat.js';
 import { registerDiscord } from './commands/discord.js';
 import { registerEval } from './commands/eval.js';
 import { registerFeedback } from './commands/feedback.js';
 import { registerIngest } from './commands/ingest.js';
 import { registerSearch } from './commands/search.js';
 import { registerStart } from './commands/start.js';
+import { registerWeb } from './commands/web.js';
 import { registerWorker } from './commands/worker.js';
 
 export function buildProgram(): Command {
@@ -33,6 +35,8 @@ export function buildProgram(): Command {
   registerWorker(program);
   registerBot(program);
   registerStart(program);
+  registerWeb(program);
+  registerChat(program);
   registerDiscord(program);
   registerFeedback(program);
   return program;

@@ -10,10 +10,12 @@ import type { Config } from '../config/env.js';
 import { UserFacingError } from '../errors.js';
 import type { Logger } from '../log.js';
 import { createEmbedder, isLocalModel, type Embedder } from './embed/embedder.js';
+import type { StoredDocument } from './index/schema.js';
 import { IndexStore, assertSameModel, indexDir, readIndexMeta } from './index/store.js';
 import { ingest, type IngestSummary } from './ingest/ingest.js';
+import { fileOfSource, isUrl } from './ingest/sources.js';
 import { Searcher } from './search/searcher.js';
-import type { Retriever } from './types.js';
+import type { FigureRecord, Retriever } from './types.js';
 
 export interface KnowledgeBase extends Retriever {
   readonly info: { model: string; dim: number; documents: number; chunks: number; figures: number };
@@ -81,4 +83,45 @@ export async function ensureKnowledgeBase(deps: KnowledgeBaseDeps): Promise<Inge
   const summary = await ingest([articles], deps, { embedder: deps.embedder });
   logger.info({ documents: summary.documents, chunks: summary.chunks, figures: summary.figures }, 'knowledge base ready');
   return summary;
+}
+
+/** A document of the index as a catalogue lists it; `file` is the absolute path of a local source. */
+export type CatalogDocument = StoredDocument & { file?: string };
+
+/** What the index holds, for browsing (the web chat's knowledge base page). */
+export interface Catalog {
+  model: string;
+  /** Changes whenever an ingest commits (see `indexGeneration`). */
+  generation: number;
+  updatedAt: string;
+  documents: CatalogDocument[];
+  /** Every figure, `imagePath` absolute. */
+  figures: FigureRecord[];
+}
+
+/** The index's current generation, or undefined when there is no index under `dataDir`. */
+export const indexGeneration = (dataDir: string): number | undefined => readIndexMeta(dataDir)?.generation;
+
+/**
+ * Read the documents and figures of the index under `dataDir` (read-only; no embedding
+ * model needed). Undefined when there is no index.
+ */
+export async function readCatalog(dataDir: string): Promise<Catalog | undefined> {
+  const store = await IndexStore.open(dataDir);
+  if (!store) return undefined;
+  try {
+    const [documents, figureRows] = await Promise.all([store.documents(), store.loadFigures()]);
+    return {
+      model: store.info.model,
+      generation: store.info.generation,
+      updatedAt: store.info.updatedAt,
+      documents: documents.map((d) => (isUrl(d.source) ? d : { ...d, file: fileOfSource(d.source) })),
+      figures: figureRows.map(({ vector: _v, captionVector: _c, rev: _r, searchText: _s, ...figure }) => ({
+        ...figure,
+        imagePath: path.resolve(dataDir, figure.imagePath),
+      })),
+    };
+  } finally {
+    await store.close();
+  }
 }
