@@ -61,7 +61,7 @@ export async function startWebAdapter(deps: WebAdapterDeps): Promise<RunningAdap
     scope.addHook('onRequest', guard.onRequest);
     scope.addHook('onSend', async (_request, reply, payload) => {
       if (!reply.hasHeader('content-security-policy')) reply.header('content-security-policy', PAGE_CSP);
-      reply.header('x-content-type-options', 'nosniff').header('referrer-policy', 'no-referrer').header('x-frame-options', 'DENY');
+      reply.header('x-content-type-options', 'nosniff').header('referrer-policy', 'same-origin').header('x-frame-options', 'DENY');
       return payload;
     });
     guard.registerLogin(scope);

@@ -173,7 +173,7 @@ const escapeHtml = (s: string) => s.replace(/[&<>"']/g, (c) => `&#${c.charCodeAt
 function loginPage(next: string, error?: string): string {
   return `<!doctype html>
 <html lang="en"><head><meta charset="utf-8"><meta name="viewport" content="width=device-width, initial-scale=1">
-<title>Sign in · mrag-bot</title><link rel="stylesheet" href="/assets/style.css"></head>
+<title>Sign in · mrag-bot</title><link rel="icon" href="data:,"><link rel="stylesheet" href="/assets/style.css"></head>
 <body class="login"><main>
 <h1>mrag-bot</h1>
 <form method="post" action="/login">

@@ -106,7 +106,9 @@ describe('web chat in a browser', () => {
     for (const cell of signalCells) expect(cell).toMatch(/^(#\d+ · -?\d+(\.\d+)?|—)$/);
     const stages = await why.locator('.timings li').evaluateAll((items) => items.map((li) => li.getAttribute('data-stage')));
     expect(stages).toEqual(expect.arrayContaining(['retrieve', 'generate', 'total']));
-    expect(await figureRows.filter({ hasText: 'yes' }).count()).toBeGreaterThan(0); // the figure the model was shown
+    // The figure whose pixels the model saw is marked, and it is the one attached.
+    expect(await why.locator('td[data-flag="Shown to the model"]', { hasText: 'yes' }).count()).toBe(1);
+    expect(await why.locator('td[data-flag="Attached"]', { hasText: 'yes' }).count()).toBe(1);
     expect(browser.errors).toEqual([]);
   });
 

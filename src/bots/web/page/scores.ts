@@ -57,7 +57,7 @@ export function scoreTable(caption: string, rows: ScoreRow[], flagNames: string[
     if (row.detail) item.append(h('br'), h('span', { class: 'detail' }, row.detail));
     const tr = h('tr', {}, h('td', { class: 'num' }, i + 1), item, h('td', { class: 'num', 'data-score': 'fused' }, formatScore(row.score)));
     for (const [name] of signals) tr.append(signalCell(row.signals, name));
-    for (const flag of flagNames) tr.append(h('td', {}, row.flags?.[flag] ? 'yes' : 'no'));
+    for (const flag of flagNames) tr.append(h('td', { 'data-flag': flag }, row.flags?.[flag] ? 'yes' : 'no'));
     body.append(tr);
   });
   return h('div', { class: 'table-wrap' }, h('table', {}, h('caption', { class: 'visually-hidden' }, caption), h('thead', {}, head), body));
