@@ -30,6 +30,9 @@ export class AskInputError extends Error {
   }
 }
 
+/** An attached file's name is shown back to the user; a longer one is cut. */
+const MAX_NAME_CHARS = 200;
+
 const newId = () => randomBytes(16).toString('base64url');
 
 export async function readAskInput(request: FastifyRequest): Promise<AskInput> {
@@ -42,7 +45,7 @@ export async function readAskInput(request: FastifyRequest): Promise<AskInput> {
           fields[part.fieldname] = String(part.value);
         } else if (part.fieldname === 'image') {
           const bytes = await part.toBuffer();
-          if (bytes.length > 0) image = { bytes, name: part.filename || 'image', contentType: part.mimetype };
+          if (bytes.length > 0) image = { bytes, name: (part.filename || 'image').slice(0, MAX_NAME_CHARS), contentType: part.mimetype };
         } else {
           part.file.resume();
         }

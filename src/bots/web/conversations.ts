@@ -101,13 +101,15 @@ export class ConversationStore {
   async list(userId: string): Promise<ConversationSummary[]> {
     const { prefix } = this.options;
     const raw = await this.redis.zrevrange(webKeys.userConversations(prefix, userId), 0, MAX_CONVERSATIONS_LISTED - 1, 'WITHSCORES');
-    const out: ConversationSummary[] = [];
-    for (let i = 0; i + 1 < raw.length; i += 2) {
-      const id = raw[i]!;
-      const title = await this.redis.hget(webKeys.meta(prefix, id), 'title');
-      if (title !== null) out.push({ id, title, updatedAt: Number(raw[i + 1]) });
-    }
-    return out;
+    const ids = raw.filter((_, i) => i % 2 === 0);
+    if (ids.length === 0) return [];
+    const pipeline = this.redis.pipeline();
+    for (const id of ids) pipeline.hget(webKeys.meta(prefix, id), 'title');
+    const titles = (await pipeline.exec()) ?? [];
+    return ids.flatMap((id, i) => {
+      const title = titles[i]?.[1];
+      return typeof title === 'string' ? [{ id, title, updatedAt: Number(raw[i * 2 + 1]) }] : [];
+    });
   }
 
   /** Keep an attached image until the worker reads it; returns the URL to put in the job. */

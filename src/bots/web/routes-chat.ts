@@ -57,9 +57,9 @@ export function registerChatRoutes(scope: FastifyInstance, deps: ChatRouteDeps):
     }
     const { question, conversationId, requestId, image } = input;
     const answerId = askJobId('web', requestId);
-    if (!(await store.claim(conversationId, userId, question.slice(0, TITLE_CHARS)))) {
-      return fail(reply, 403, 'This conversation belongs to another session: start a new one.');
-    }
+    const notYours = () => fail(reply, 403, 'This conversation belongs to another session: start a new one.');
+    const owner = await store.owner(conversationId);
+    if (owner !== undefined && owner !== userId) return notYours();
     const admission = await gateway.admit({
       platform: 'web',
       eventId: requestId,
@@ -72,6 +72,8 @@ export function registerChatRoutes(scope: FastifyInstance, deps: ChatRouteDeps):
       if (admission.reason === 'duplicate') return reply.code(202).send({ conversationId, answerId });
       return fail(reply, admission.reason === 'rate_limited' ? 429 : 503, admission.message);
     }
+    // Claimed only once admitted, so a refused question leaves no empty conversation behind.
+    if (!(await store.claim(conversationId, userId, question.slice(0, TITLE_CHARS)))) return notYours();
     const images = image ? [{ url: await store.putUpload(requestId, image.bytes), bytes: image.bytes.length, contentType: image.contentType, name: image.name }] : [];
     // The placeholder: the browser shows the question and "thinking…" from this event.
     await store.append(conversationId, { type: 'question', answerId, question, ...(image ? { imageName: image.name } : {}), at: Date.now() });

@@ -122,7 +122,11 @@ describe('rate limits and sessions', () => {
     const statuses: number[] = [];
     for (let i = 0; i < 6; i++) statuses.push((await bearer('/api/ask', askBody(conversation))).status);
     expect(statuses).toEqual([202, 202, 202, 202, 202, 429]);
-    expect(((await (await bearer('/api/ask', askBody(conversation))).json()) as { error: string }).error).toMatch(/wait about \d+ s/);
+    const refused = await bearer('/api/ask', askBody(id()));
+    expect(((await refused.json()) as { error: string }).error).toMatch(/wait about \d+ s/);
+    // A refused question leaves no empty conversation behind.
+    const listed = (await (await bearer('/api/conversations')).json()) as { conversations: Array<{ id: string }> };
+    expect(listed.conversations.map((c) => c.id)).toEqual([conversation]);
 
     const browserSession = client(local.url);
     const mine = id();
@@ -163,6 +167,15 @@ describe('rate limits and sessions', () => {
     form.append('image', new Blob([Buffer.from('not an image at all')], { type: 'image/png' }), 'fake.png');
     const response = await session('/api/ask', { method: 'POST', body: form });
     expect(response.status).toBe(415);
+    const huge = new FormData();
+    huge.append('question', 'What is this?');
+    huge.append('conversationId', conversation);
+    const png = Buffer.alloc(11 * 1024 * 1024);
+    png.set([0x89, 0x50, 0x4e, 0x47, 0x0d, 0x0a, 0x1a, 0x0a]);
+    huge.append('image', new Blob([png], { type: 'image/png' }), 'huge.png');
+    const tooLarge = await session('/api/ask', { method: 'POST', body: huge });
+    expect(tooLarge.status).toBe(413);
+    expect(((await tooLarge.json()) as { error: string }).error).toBe('The image is larger than 10 MB; attach a smaller one.');
     expect(((await (await session('/api/conversations')).json()) as { conversations: unknown[] }).conversations).toEqual([]);
   });
 });

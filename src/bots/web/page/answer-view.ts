@@ -124,7 +124,12 @@ export class AnswerView {
       event.preventDefault();
       this.hooks.showFigure(f.url!, label);
     });
-    return h('figure', { id: `${this.anchor}-f${f.n}` }, link, h('figcaption', {}, label, h('br'), h('span', { class: 'from' }, heading(f.title, f.section))));
+    return h(
+      'figure',
+      { id: `${this.anchor}-f${f.n}` },
+      link,
+      h('figcaption', {}, h('span', { class: 'caption-text', title: label }, label), h('span', { class: 'from' }, heading(f.title, f.section))),
+    );
   }
 
   private feedback(): HTMLElement {

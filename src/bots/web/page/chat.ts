@@ -84,7 +84,7 @@ function openConversation(id: string) {
   conversationId = id;
   setUrl(id);
   stream = followConversation(id, onEvent, () => {
-    formStatus.textContent = 'That conversation has expired: starting a new one.';
+    formStatus.textContent = 'That conversation cannot be opened here (it expired, or is open in too many tabs): starting a new one.';
     newConversation();
   });
   void refreshList();
