@@ -110,13 +110,13 @@ export async function readCatalog(dataDir: string): Promise<Catalog | undefined>
   const store = await IndexStore.open(dataDir);
   if (!store) return undefined;
   try {
-    const [documents, figureRows] = await Promise.all([store.documents(), store.loadFigures()]);
+    const [documents, figureRows] = await Promise.all([store.documents(), store.listFigures()]);
     return {
       model: store.info.model,
       generation: store.info.generation,
       updatedAt: store.info.updatedAt,
       documents: documents.map((d) => (isUrl(d.source) ? d : { ...d, file: fileOfSource(d.source) })),
-      figures: figureRows.map(({ vector: _v, captionVector: _c, rev: _r, searchText: _s, ...figure }) => ({
+      figures: figureRows.map(({ rev: _r, searchText: _s, ...figure }) => ({
         ...figure,
         imagePath: path.resolve(dataDir, figure.imagePath),
       })),

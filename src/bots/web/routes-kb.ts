@@ -18,7 +18,7 @@ import type { FastifyInstance, FastifyReply } from 'fastify';
 import type { Config } from '../../config/env.js';
 import { UserFacingError } from '../../errors.js';
 import type { Logger } from '../../log.js';
-import { indexGeneration, readCatalog, type Catalog } from '../../rag/knowledge-base.js';
+import { indexGeneration, readCatalog, type Catalog, type CatalogDocument } from '../../rag/knowledge-base.js';
 import type { FigureRecord, Retriever } from '../../rag/types.js';
 import { shorten, webSignals } from './format.js';
 import type { KbSearchHit } from './protocol.js';
@@ -64,16 +64,28 @@ const figureView = (f: FigureRecord) => ({
   url: `${KB_FIGURE_ROUTE}/${encodeURIComponent(f.id)}`,
 });
 
+interface IndexedCatalog extends Catalog {
+  figureById: Map<string, FigureRecord>;
+  documentBySource: Map<string, CatalogDocument>;
+}
+
 const offsetOf = (q: { offset?: string }) => Math.max(0, Number.parseInt(q.offset ?? '0', 10) || 0);
 
 export function registerKbRoutes(scope: FastifyInstance, deps: KbRouteDeps): void {
   const { config, retriever } = deps;
-  let cached: Catalog | undefined;
+  let cached: IndexedCatalog | undefined;
   /** The index's catalogue, re-read when an ingest committed since. */
-  const catalog = async (): Promise<Catalog | undefined> => {
+  const catalog = async (): Promise<IndexedCatalog | undefined> => {
     const generation = indexGeneration(config.dataDir);
     if (generation === undefined) return (cached = undefined);
-    if (cached?.generation !== generation) cached = await readCatalog(config.dataDir);
+    if (cached?.generation !== generation) {
+      const fresh = await readCatalog(config.dataDir);
+      cached = fresh && {
+        ...fresh,
+        figureById: new Map(fresh.figures.map((f) => [f.id, f])),
+        documentBySource: new Map(fresh.documents.map((d) => [d.source, d])),
+      };
+    }
     return cached;
   };
   const missing = (reply: FastifyReply, what: string) => reply.code(404).type('text/plain; charset=utf-8').send(`${what} is not available on this machine.`);
@@ -120,7 +132,7 @@ export function registerKbRoutes(scope: FastifyInstance, deps: KbRouteDeps): voi
   });
 
   scope.get<{ Params: { id: string } }>(`${KB_FIGURE_ROUTE}/:id`, async (request, reply) => {
-    const figure = (await catalog())?.figures.find((f) => f.id === request.params.id);
+    const figure = (await catalog())?.figureById.get(request.params.id);
     const type = figure && CONTENT_TYPES[path.extname(figure.imagePath).toLowerCase()];
     if (!figure || !type?.startsWith('image/')) return missing(reply, 'This figure');
     const file = await insideDir(figure.imagePath, path.join(config.dataDir, 'index'));
@@ -130,7 +142,7 @@ export function registerKbRoutes(scope: FastifyInstance, deps: KbRouteDeps): voi
 
   scope.get<{ Querystring: { source?: string } }>('/sources/file', async (request, reply) => {
     const source = request.query.source ?? '';
-    const doc = (await catalog())?.documents.find((d) => d.source === source);
+    const doc = (await catalog())?.documentBySource.get(source);
     if (!doc?.file) return missing(reply, 'This document');
     let file: string;
     try {
