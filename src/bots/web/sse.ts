@@ -17,6 +17,9 @@ import { CONVERSATION_STREAM_MAXLEN, STREAM_BLOCK_MS } from './types.js';
 const RETRY_MS = 2000;
 const STREAM_ID = /^\d+-\d+$/;
 
+/** The Redis client name of the relays' blocking connections. */
+export const sseConnectionName = (prefix: string) => `${prefix.replace(/[^A-Za-z0-9:_-]/g, '_')}:web-sse`;
+
 export interface RelayDeps {
   store: ConversationStore;
   /** A connection to duplicate for the blocking reads. */
@@ -44,7 +47,8 @@ export function relayConversation(deps: RelayDeps, request: FastifyRequest, repl
   });
   raw.write(`retry: ${RETRY_MS}\n\n`);
 
-  const blocking = deps.connection.duplicate();
+  // Named, so that `CLIENT LIST` shows what holds these connections.
+  const blocking = deps.connection.duplicate({ connectionName: sseConnectionName(deps.prefix) });
   blocking.on('error', () => undefined); // the shared connection already reports outages
   let stopped = false;
   const stop = () => {
@@ -53,7 +57,8 @@ export function relayConversation(deps: RelayDeps, request: FastifyRequest, repl
     blocking.disconnect();
     if (!raw.writableEnded) raw.end();
   };
-  request.raw.on('close', stop);
+  // The response closes when the browser goes away (or the server ends it).
+  raw.on('close', stop);
 
   const send = (entry: StreamEntry) => raw.write(`id: ${entry.id}\ndata: ${JSON.stringify(entry.event)}\n\n`);
   const lastEventId = request.headers['last-event-id'];

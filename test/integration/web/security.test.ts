@@ -12,6 +12,8 @@ import path from 'node:path';
 import { promisify } from 'node:util';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { webTokenRequiredMessage } from '../../../src/bots/web/index.js';
+import { sseConnectionName } from '../../../src/bots/web/sse.js';
+import { closeRedisConnection, createRedisConnection } from '../../../src/queue/redis.js';
 import { buildIndex, launchBrowser, startWebStack, webEnv, workDir, type WebStack } from './harness.js';
 
 const run = promisify(execFile);
@@ -146,6 +148,37 @@ describe('rate limits and sessions', () => {
     expect((await mallory(`/api/conversations/${conversation}/events`)).status).toBe(404);
     expect((await mallory('/api/ask', askBody(conversation, 'Let me in'))).status).toBe(403);
     expect((await mallory('/api/answers/web-anything/feedback', { method: 'POST', headers: { 'content-type': 'application/json' }, body: '{"rating":"up"}' })).status).toBe(404);
+  });
+
+  it('holds one Redis connection per open answer stream, at most 4 per browser, and lets go when the browser does', async () => {
+    const session = client(local.url);
+    const conversation = id();
+    expect((await session('/api/ask', askBody(conversation))).status).toBe(202);
+    const named = async () => {
+      const redis = createRedisConnection(local.config.redis.url);
+      try {
+        const list = String(await redis.client('LIST'));
+        return list.split('\n').filter((line) => line.includes(`name=${sseConnectionName(local.config.redis.prefix)} `)).length;
+      } finally {
+        await closeRedisConnection(redis);
+      }
+    };
+    const aborts: AbortController[] = [];
+    for (let i = 0; i < 4; i++) {
+      const abort = new AbortController();
+      aborts.push(abort);
+      const response = await session(`/api/conversations/${conversation}/events`, { signal: abort.signal });
+      expect(response.headers.get('content-type')).toContain('text/event-stream');
+      const first = await response.body!.getReader().read();
+      expect(new TextDecoder().decode(first.value)).toContain('retry:');
+    }
+    await expect.poll(named).toBe(4);
+    expect((await session(`/api/conversations/${conversation}/events`)).status).toBe(429);
+    for (const abort of aborts) abort.abort();
+    await expect.poll(named).toBe(0);
+    const again = new AbortController();
+    expect((await session(`/api/conversations/${conversation}/events`, { signal: again.signal })).status).toBe(200);
+    again.abort();
   });
 
   it('refuses bad questions with a clear message and stores nothing', async () => {
