@@ -4,11 +4,12 @@
  * this function with different switches.
  */
 import type { Config } from '../config/env.js';
-import { UserFacingError } from '../errors.js';
+import { ConfigError, UserFacingError } from '../errors.js';
 import type { Logger } from '../log.js';
 import type { PlatformModule, RunningAdapter } from '../bots/platform.js';
 import { configuredPlatforms } from '../bots/registry.js';
 import { createAskGateway } from '../queue/ask-gateway.js';
+import { createFeedbackStore } from '../queue/feedback.js';
 import type { Platform } from '../queue/job.js';
 import { closeRedisConnection, createRedisConnection, type Redis } from '../queue/redis.js';
 import type { PlatformWorkerSide } from '../queue/reply.js';
@@ -96,7 +97,7 @@ async function assemble(options: AppOptions, stack: (() => Promise<void>)[], sto
     retriever = answerer.retriever;
     const sides: Partial<Record<Platform, PlatformWorkerSide>> = {};
     for (const p of platforms) {
-      const side = p.createWorkerSide({ config, logger });
+      const side = p.createWorkerSide({ config, logger, connection });
       sides[p.name] = side;
       if (side.close) stack.push(side.close.bind(side));
     }
@@ -124,12 +125,25 @@ async function assemble(options: AppOptions, stack: (() => Promise<void>)[], sto
   if (options.bots) {
     const gateway = createAskGateway({ config, connection, logger });
     stack.push(() => gateway.close());
+    const feedback = createFeedbackStore(connection, config.redis.prefix);
+    const failures: unknown[] = [];
     for (const p of listening) {
-      const adapter = await p.startAdapter({ config, gateway, logger, http, retriever });
-      adapters.set(p.name, adapter);
-      stack.push(() => adapter.stop());
-      logger.info({ platform: p.name }, 'adapter started');
+      try {
+        const adapter = await p.startAdapter({ config, gateway, logger, http, feedback, retriever });
+        adapters.set(p.name, adapter);
+        stack.push(() => adapter.stop());
+        logger.info({ platform: p.name }, 'adapter started');
+      } catch (err) {
+        // A configuration mistake (e.g. the web chat on a reachable address without WEB_TOKEN) stops start-up.
+        if (err instanceof ConfigError) throw err;
+        // One platform's start-up failure does not stop the others: log the fix, report it in /readyz.
+        const detail = err instanceof Error ? err.message : String(err);
+        failures.push(err);
+        adapters.set(p.name, { stop: async () => undefined, health: () => ({ ok: false, detail }) });
+        logger.error({ platform: p.name, err: detail }, 'adapter failed to start; the other platforms keep running');
+      }
     }
+    if (listening.length > 0 && failures.length === listening.length) throw failures[0];
     if (chat && terminal) {
       const session = startTerminalChat({ gateway, side: terminal, input: options.chatInput, output: options.chatOutput });
       stack.push(async () => session.close());

@@ -121,6 +121,12 @@ export const envSchema = z.object({
   SLACK_PORT: opt(int(1, 65535)),
   SLACK_CHANNEL_IDS: opt(idList),
   SLACK_NATIVE_STREAMING: opt(z.enum(['auto', 'true', 'false'], { message: 'must be auto, true or false' })),
+  SLACK_SUGGESTED_PROMPTS: opt(
+    z
+      .string()
+      .transform((s) => s.split('|').map((p) => p.trim()).filter(Boolean))
+      .pipe(z.array(z.string().max(300, 'must be prompts of at most 300 characters')).max(4, 'must be at most 4 prompts separated by |')),
+  ),
   WORKER_CONCURRENCY: opt(int(1, 256)),
   WORKER_ATTEMPTS: opt(int(1, 20)),
   WORKER_BACKOFF_MS: opt(int(10, 600_000)),
@@ -158,6 +164,8 @@ export interface SlackConfig {
   channelIds: string[];
   /** `auto`: native streaming (chat.startStream…) where the workspace allows it, placeholder edits elsewhere. */
   nativeStreaming: 'auto' | 'on' | 'off';
+  /** Prompts the assistant suggests in a new thread (at most 4); empty = from the knowledge base's document titles. */
+  suggestedPrompts: string[];
 }
 
 /** `auto`: level 3 when the embedding model loads, else level 2 (see docs/ARCHITECTURE.md). */
@@ -287,6 +295,7 @@ export function loadConfig(env: Record<string, string | undefined> = process.env
       port: e.SLACK_PORT ?? 3000,
       channelIds: e.SLACK_CHANNEL_IDS ?? [],
       nativeStreaming: ({ auto: 'auto', true: 'on', false: 'off' } as const)[e.SLACK_NATIVE_STREAMING ?? 'auto'],
+      suggestedPrompts: e.SLACK_SUGGESTED_PROMPTS ?? [],
     };
   } else if (e.SLACK_APP_TOKEN || e.SLACK_SIGNING_SECRET) {
     throw new ConfigError('SLACK_BOT_TOKEN', 'Invalid configuration: SLACK_BOT_TOKEN must be set to enable Slack');

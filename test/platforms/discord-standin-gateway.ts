@@ -9,6 +9,8 @@ import { WebSocketServer, type WebSocket } from 'ws';
 
 export interface GatewayOptions {
   token: string;
+  /** Intent bits the application may not use: IDENTIFY with any of them is closed with 4014, as Discord does. */
+  disallowedIntents: number;
   heartbeatIntervalMs: number;
   /** Builds the READY payload (user, application, guilds as unavailable). */
   ready: (sessionId: string) => Record<string, unknown>;
@@ -108,6 +110,10 @@ export class GatewayStandIn {
         this.identifies.push({ intents: d.intents ?? 0, tokenOk });
         if (!tokenOk) {
           socket.close(4004, 'Authentication failed.');
+          return;
+        }
+        if ((d.intents ?? 0) & this.options.disallowedIntents) {
+          socket.close(4014, 'Disallowed intent(s).');
           return;
         }
         const session: Session = { id: `session-${this.nextSession++}`, seq: 0, log: [], socket };

@@ -78,6 +78,8 @@ export function guildPayload(options: {
   channels: Record<string, unknown>[];
   threads: Record<string, unknown>[];
   botUser: UserPayload;
+  /** The managed role Discord creates for a bot when it joins (tags.bot_id = the bot). */
+  botRoleId?: string;
 }): Record<string, unknown> {
   const now = new Date().toISOString();
   return {
@@ -94,6 +96,9 @@ export function guildPayload(options: {
     explicit_content_filter: 0,
     roles: [
       { id: options.id, name: '@everyone', permissions: '1071698660929', position: 0, color: 0, hoist: false, managed: false, mentionable: false, flags: 0, icon: null, unicode_emoji: null },
+      ...(options.botRoleId
+        ? [{ id: options.botRoleId, name: options.botUser.username, permissions: '311385229312', position: 1, color: 0, hoist: false, managed: true, mentionable: false, flags: 0, icon: null, unicode_emoji: null, tags: { bot_id: options.botUser.id } }]
+        : []),
     ],
     emojis: [],
     stickers: [],
@@ -115,7 +120,7 @@ export function guildPayload(options: {
     unavailable: false,
     member_count: 2,
     voice_states: [],
-    members: [{ user: options.botUser, roles: [], joined_at: now, deaf: false, mute: false, flags: 0 }],
+    members: [{ user: options.botUser, roles: options.botRoleId ? [options.botRoleId] : [], joined_at: now, deaf: false, mute: false, flags: 0 }],
     channels: options.channels,
     threads: options.threads,
     presences: [],
@@ -136,9 +141,15 @@ export function messagePayload(options: {
   referencedMessage?: Record<string, unknown>;
   flags?: number;
   webhookId?: string;
+  mentionRoles?: string[];
+  stickers?: { id: string; name: string; format_type: number }[];
+  embeds?: Record<string, unknown>[];
+  /** A forwarded message: its snapshot (content, attachments); `content` is then empty, as Discord sends it. */
+  forwardOf?: { message: Record<string, unknown>; channelId: string };
 }): Record<string, unknown> {
   const id = options.id ?? snowflake();
   const ref = options.referencedMessage;
+  const forward = options.forwardOf;
   return {
     id,
     channel_id: options.channelId,
@@ -151,9 +162,10 @@ export function messagePayload(options: {
     tts: false,
     mention_everyone: false,
     mentions: options.mentions ?? [],
-    mention_roles: [],
+    mention_roles: options.mentionRoles ?? [],
     attachments: options.attachments ?? [],
-    embeds: [],
+    embeds: options.embeds ?? [],
+    ...(options.stickers ? { sticker_items: options.stickers } : {}),
     pinned: false,
     type: ref ? 19 : 0,
     flags: options.flags ?? 0,
@@ -161,6 +173,12 @@ export function messagePayload(options: {
     ...(options.webhookId ? { webhook_id: options.webhookId } : {}),
     ...(ref
       ? { message_reference: { type: 0, message_id: ref.id, channel_id: ref.channel_id, guild_id: options.guildId }, referenced_message: ref }
+      : {}),
+    ...(forward
+      ? {
+          message_reference: { type: 1, message_id: forward.message.id, channel_id: forward.channelId, guild_id: options.guildId },
+          message_snapshots: [{ message: { type: 0, content: forward.message.content, embeds: [], attachments: forward.message.attachments ?? [], timestamp: forward.message.timestamp, edited_timestamp: null, flags: 0, mentions: [], mention_roles: [] } }],
+        }
       : {}),
   };
 }
@@ -204,6 +222,39 @@ export function chatInputInteractionPayload(options: {
     entitlements: [],
     authorizing_integration_owners: { '0': options.guildId ?? options.user.id },
     context: options.guildId ? 0 : 1,
+    attachment_size_limit: 10 * 1024 * 1024,
+  };
+}
+
+/** A click on a message component (MESSAGE_COMPONENT interaction, type 3) of `message`. */
+export function componentInteractionPayload(options: {
+  id?: string;
+  applicationId: string;
+  guildId: string;
+  channel: Record<string, unknown>;
+  user: UserPayload;
+  token: string;
+  message: Record<string, unknown>;
+  customId: string;
+}): Record<string, unknown> {
+  return {
+    id: options.id ?? snowflake(),
+    application_id: options.applicationId,
+    type: 3,
+    data: { custom_id: options.customId, component_type: 2 },
+    guild_id: options.guildId,
+    member: { user: options.user, roles: [], permissions: '1071698660929', joined_at: new Date().toISOString(), deaf: false, mute: false, flags: 0 },
+    channel: options.channel,
+    channel_id: options.channel.id,
+    message: options.message,
+    token: options.token,
+    version: 1,
+    app_permissions: '1071698660929',
+    locale: 'en-US',
+    guild_locale: 'en-US',
+    entitlements: [],
+    authorizing_integration_owners: { '0': options.guildId },
+    context: 0,
     attachment_size_limit: 10 * 1024 * 1024,
   };
 }

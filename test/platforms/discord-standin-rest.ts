@@ -37,6 +37,8 @@ export interface Fault {
   retryAfter?: number;
   code?: number;
   times: number;
+  /** Only requests whose (JSON or payload_json) body matches fail. */
+  when?: (body: Record<string, unknown> | undefined) => boolean;
 }
 
 export interface RestModel {
@@ -48,12 +50,16 @@ export interface RestModel {
   messages: Map<string, Record<string, unknown>>;
   /** Interaction token → id of its original response message. */
   originals: Map<string, string>;
-  /** Interaction token → the interaction (its id, channel and user). */
-  interactions: Map<string, { id: string; channelId: string; user: UserPayload }>;
+  /** Interaction token → the interaction (its id, channel and user; for a button click its message and replies). */
+  interactions: Map<string, { id: string; channelId: string; user: UserPayload; messageId?: string; replies?: Record<string, unknown>[] }>;
   /** Tokens the stand-in treats as expired (15 minutes passed). */
   expiredTokens: Set<string>;
   /** Bytes served under /attachments/<name> (users' uploads). */
   uploads: Map<string, { bytes: Buffer; contentType: string }>;
+  /** Signatures (`hm` query values) of attachment URLs that expired: such URLs answer 404. */
+  expiredSignatures: Set<string>;
+  /** Threads archived, and whether they are locked too (then the bot cannot unarchive them). */
+  archived: Map<string, { locked: boolean }>;
   dispatch(t: string, d: unknown): void;
   gatewayUrl(): string;
   /** Real Discord echoes the bot's own messages over the gateway. */
@@ -112,16 +118,24 @@ export function createRestRouter(model: RestModel, faults: Fault[]) {
       author: model.botUser,
       content: String(body?.content ?? ''),
     });
-    Object.assign(msg, { attachments: attachmentsFrom(body, files), flags: body?.flags ?? 0, ...extra });
+    Object.assign(msg, { attachments: attachmentsFrom(body, files), flags: body?.flags ?? 0, components: body?.components ?? [], ...extra });
+    const ref = body?.message_reference as { message_id?: string } | undefined;
+    if (ref?.message_id) Object.assign(msg, { type: 19, message_reference: { message_id: ref.message_id, channel_id: channelId } });
     model.messages.set(msg.id as string, msg);
     if (model.echoBotMessages) model.dispatch('MESSAGE_CREATE', msg);
     return msg;
   };
 
+  const archivedError = (channelId: unknown): Reply | undefined =>
+    model.archived.has(String(channelId)) ? { status: 400, body: { code: 50083, message: 'Thread is archived' } } : undefined;
+
   const editMessage = (id: string, body: Json | undefined, files: RecordedFile[]): Reply => {
     const msg = model.messages.get(id);
     if (!msg) return { status: 404, body: { code: 10008, message: 'Unknown Message' } };
+    const archived = archivedError(msg.channel_id);
+    if (archived) return archived;
     if (body && 'content' in body) msg.content = body.content;
+    if (body && 'components' in body) msg.components = body.components;
     if (files.length > 0 || (body && 'attachments' in body)) msg.attachments = attachmentsFrom(body, files);
     msg.edited_timestamp = new Date().toISOString();
     return { status: 200, body: msg };
@@ -137,7 +151,34 @@ export function createRestRouter(model: RestModel, faults: Fault[]) {
     ['PUT', /^\/applications\/(\d+)(?:\/guilds\/(\d+))?\/commands$/, (_m, body) => ({ status: 200, body })],
     ['POST', /^\/channels\/(\d+)\/messages$/, ([, ch], body, files) => {
       if (!model.channels.has(ch!)) return { status: 404, body: { code: 10003, message: 'Unknown Channel' } };
-      return { status: 200, body: botMessage(ch!, body, files) };
+      return archivedError(ch) ?? { status: 200, body: botMessage(ch!, body, files) };
+    }],
+    ['GET', /^\/channels\/(\d+)\/messages\/(\d+)$/, ([, ch, id]) => {
+      const msg = model.messages.get(id!);
+      return msg && msg.channel_id === ch ? { status: 200, body: msg } : { status: 404, body: { code: 10008, message: 'Unknown Message' } };
+    }],
+    ['POST', /^\/channels\/(\d+)\/typing$/, ([, ch]) => (model.channels.has(ch!) ? { status: 204 } : { status: 404, body: { code: 10003, message: 'Unknown Channel' } })],
+    ['PATCH', /^\/channels\/(\d+)$/, ([, ch], body) => {
+      const channel = model.channels.get(ch!);
+      if (!channel) return { status: 404, body: { code: 10003, message: 'Unknown Channel' } };
+      const archived = model.archived.get(ch!);
+      if (body?.archived === false && archived) {
+        // A locked thread can only be unarchived with Manage Threads, which the bot does not ask for.
+        if (archived.locked) return { status: 403, body: { code: 50013, message: 'Missing Permissions' } };
+        model.archived.delete(ch!);
+        (channel.thread_metadata as Json).archived = false;
+      }
+      return { status: 200, body: channel };
+    }],
+    ['POST', /^\/attachments\/refresh-urls$/, (_m, body) => {
+      const urls = (body?.attachment_urls as string[] | undefined) ?? [];
+      const refreshed = urls.map((original) => {
+        const u = new URL(original);
+        u.searchParams.set('ex', 'ffffffff');
+        u.searchParams.set('hm', `fresh${snowflake()}`);
+        return { original, refreshed: u.toString() };
+      });
+      return { status: 200, body: { refreshed_urls: refreshed } };
     }],
     ['PATCH', /^\/channels\/(\d+)\/messages\/(\d+)$/, ([, , id], body, files) => editMessage(id!, body, files)],
     ['GET', /^\/channels\/(\d+)\/messages$/, ([, ch], _body, _files, query) => {
@@ -158,9 +199,20 @@ export function createRestRouter(model: RestModel, faults: Fault[]) {
     }],
     ['POST', /^\/interactions\/(\d+)\/([^/]+)\/callback$/, ([, , token], body) => {
       const type = Number(body?.type);
+      const interaction = model.interactions.get(token!);
+      if (type === 7 || type === 6) {
+        // UPDATE_MESSAGE / DEFERRED_UPDATE_MESSAGE: only for component interactions, on their message.
+        if (!interaction?.messageId) return { status: 400, body: { code: 40060, message: 'Interaction has already been acknowledged or has no message' } };
+        if (type === 7) editMessage(interaction.messageId, (body?.data ?? {}) as Json, []);
+        return { status: 204 };
+      }
+      if (type === 4 && interaction?.messageId) {
+        // A reply to a component interaction (e.g. an ephemeral note): recorded, not a channel message.
+        interaction.replies = [...(interaction.replies ?? []), (body?.data ?? {}) as Json];
+        return { status: 204 };
+      }
       if (type === 4 || type === 5) {
         const data = (body?.data ?? {}) as Json;
-        const interaction = model.interactions.get(token!);
         if (!interaction) return { status: 404, body: { code: 10062, message: 'Unknown interaction' } };
         const msg = botMessage(interaction.channelId, type === 4 ? data : { content: '' }, [], {
           flags: Number(data.flags ?? 0) | (type === 5 ? 128 : 0),
@@ -198,8 +250,10 @@ export function createRestRouter(model: RestModel, faults: Fault[]) {
     const method = req.method ?? 'GET';
     if (method === 'GET' && url.pathname.startsWith('/attachments/')) {
       const upload = model.uploads.get(decodeURIComponent(url.pathname.slice('/attachments/'.length)));
-      res.writeHead(upload ? 200 : 404, { 'content-type': upload?.contentType ?? 'text/plain' });
-      res.end(upload?.bytes ?? 'not found');
+      // Like Discord's CDN: a signed URL past its expiry answers 404 "This content is no longer available."
+      const expired = model.expiredSignatures.has(url.searchParams.get('hm') ?? '');
+      res.writeHead(upload && !expired ? 200 : 404, { 'content-type': upload && !expired ? upload.contentType : 'text/plain' });
+      res.end(upload && !expired ? upload.bytes : 'This content is no longer available.');
       return;
     }
     // The raw path keeps `%40original` encoded, as Discord receives it.
@@ -210,7 +264,7 @@ export function createRestRouter(model: RestModel, faults: Fault[]) {
     const webhookRoute = path.startsWith('/webhooks/') || path.startsWith('/interactions/');
 
     let reply: Reply;
-    const faultIndex = faults.findIndex((f) => f.method === method && f.path.test(path));
+    const faultIndex = faults.findIndex((f) => f.method === method && f.path.test(path) && (!f.when || f.when(body)));
     const fault = faultIndex >= 0 ? faults[faultIndex] : undefined;
     const headers: Record<string, string> = { 'content-type': 'application/json' };
     if (fault) {

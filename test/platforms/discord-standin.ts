@@ -13,6 +13,7 @@ import type { AddressInfo } from 'node:net';
 import { GatewayStandIn, type IdentifyRecord } from './discord-standin-gateway.js';
 import {
   chatInputInteractionPayload,
+  componentInteractionPayload,
   guildPayload,
   messagePayload,
   snowflake,
@@ -32,6 +33,11 @@ export interface DiscordStandInOptions {
   token?: string;
   heartbeatIntervalMs?: number;
   echoBotMessages?: boolean;
+  /**
+   * Intent bits the application is not allowed (privileged intents switched off in the
+   * developer portal): an IDENTIFY asking for any of them is closed with 4014.
+   */
+  disallowedIntents?: number;
 }
 
 export class DiscordStandIn {
@@ -41,6 +47,8 @@ export class DiscordStandIn {
   readonly channelId = '100000000000000010';
   readonly otherChannelId = '100000000000000011';
   readonly foreignThreadId = '100000000000000012';
+  /** The managed role Discord gave the bot in the guild. */
+  readonly botRoleId = '100000000000000098';
   readonly botUser: UserPayload = userPayload('100000000000000099', 'mrag', true);
   readonly alice: UserPayload = userPayload('100000000000000201', 'alice');
   readonly bob: UserPayload = userPayload('100000000000000202', 'bob');
@@ -63,6 +71,7 @@ export class DiscordStandIn {
     ]);
     this.gateway = new GatewayStandIn({
       token: this.token,
+      disallowedIntents: options.disallowedIntents ?? 0,
       heartbeatIntervalMs: options.heartbeatIntervalMs ?? 1000,
       resumeUrl: () => this.gatewayUrl,
       ready: () => ({
@@ -91,6 +100,8 @@ export class DiscordStandIn {
       interactions: new Map(),
       expiredTokens: new Set(),
       uploads: new Map(),
+      expiredSignatures: new Set(),
+      archived: new Map(),
       dispatch: (t, d) => this.gateway.dispatch(t, d),
       gatewayUrl: () => this.gatewayUrl,
       echoBotMessages: options.echoBotMessages ?? true,
@@ -148,11 +159,50 @@ export class DiscordStandIn {
     this.gateway.disconnectAll(code);
   }
 
-  /** Serve bytes as a user's upload; returns the attachment object to put on a message. */
-  addUpload(filename: string, bytes: Buffer, contentType = 'image/png'): AttachmentPayload {
+  /**
+   * Serve bytes as a user's upload; returns the attachment object to put on a message. Its
+   * URL is signed like Discord's CDN URLs (`ex`, `is`, `hm`); `expired` makes it answer 404
+   * until refreshed through POST /attachments/refresh-urls.
+   */
+  addUpload(filename: string, bytes: Buffer, contentType = 'image/png', options: { expired?: boolean } = {}): AttachmentPayload {
     this.model.uploads.set(filename, { bytes, contentType });
-    const url = `http://127.0.0.1:${this.port}/attachments/${encodeURIComponent(filename)}`;
+    const signature = `sig${snowflake()}`;
+    if (options.expired) this.model.expiredSignatures.add(signature);
+    const url = `http://127.0.0.1:${this.port}/attachments/${encodeURIComponent(filename)}?ex=00000000&is=00000000&hm=${signature}`;
     return { id: snowflake(), filename, size: bytes.length, url, proxy_url: url, content_type: contentType };
+  }
+
+  /** Archive a thread (its auto-archive timer ran out, or a moderator did it); `locked` ones the bot cannot reopen. */
+  archiveThread(threadId: string, options: { locked?: boolean } = {}): void {
+    this.model.archived.set(threadId, { locked: options.locked ?? false });
+    const thread = this.model.channels.get(threadId);
+    if (thread) Object.assign(thread.thread_metadata as Record<string, unknown>, { archived: true, locked: options.locked ?? false });
+  }
+
+  /** Deliver a click on a button of one of the bot's messages; returns the interaction id and token. */
+  clickButton(options: { messageId: string; customId: string; user?: UserPayload }): { id: string; token: string } {
+    const message = this.model.messages.get(options.messageId);
+    if (!message) throw new Error(`stand-in: no message ${options.messageId}`);
+    const channelId = String(message.channel_id);
+    const token = `interaction-token-${snowflake()}`;
+    const user = options.user ?? this.alice;
+    const payload = componentInteractionPayload({
+      applicationId: this.applicationId,
+      guildId: this.guildId,
+      channel: this.model.channels.get(channelId) ?? { id: channelId, type: 0 },
+      user,
+      token,
+      message,
+      customId: options.customId,
+    });
+    this.model.interactions.set(token, { id: String(payload.id), channelId, user, messageId: options.messageId });
+    this.gateway.dispatch('INTERACTION_CREATE', payload);
+    return { id: String(payload.id), token };
+  }
+
+  /** What the bot answered to a component interaction with callback type 4 (e.g. an ephemeral note). */
+  interactionReplies(token: string): Record<string, unknown>[] {
+    return this.model.interactions.get(token)?.replies ?? [];
   }
 
   /** Deliver a MESSAGE_CREATE (the same payload can be delivered twice to simulate a duplicate). */
@@ -171,16 +221,26 @@ export class DiscordStandIn {
     attachments?: AttachmentPayload[];
     replyTo?: Record<string, unknown>;
     guild?: boolean;
+    /** Mention the bot's managed role instead of the bot user. */
+    mentionRole?: boolean;
+    stickers?: { id: string; name: string; format_type: number }[];
+    embeds?: Record<string, unknown>[];
+    forwardOf?: Record<string, unknown>;
   }): Record<string, unknown> {
     const mentionBot = options.mentionBot ?? false;
+    const mention = mentionBot ? `<@${this.botUser.id}> ` : options.mentionRole ? `<@&${this.botRoleId}> ` : '';
     return messagePayload({
       channelId: options.channelId ?? this.channelId,
       guildId: options.guild === false ? undefined : this.guildId,
       author: options.author ?? this.alice,
-      content: mentionBot ? `<@${this.botUser.id}> ${options.content}` : options.content,
+      content: `${mention}${options.content}`.trim() === '' ? '' : `${mention}${options.content}`,
       mentions: mentionBot ? [this.botUser] : [],
+      mentionRoles: options.mentionRole ? [this.botRoleId] : [],
       attachments: options.attachments,
       referencedMessage: options.replyTo,
+      stickers: options.stickers,
+      embeds: options.embeds,
+      forwardOf: options.forwardOf ? { message: options.forwardOf, channelId: String(options.forwardOf.channel_id) } : undefined,
     });
   }
 
@@ -237,6 +297,7 @@ export class DiscordStandIn {
       id: this.guildId,
       ownerId: this.bob.id,
       botUser: this.botUser,
+      botRoleId: this.botRoleId,
       channels: all.filter((c) => c.type !== 11),
       threads: all.filter((c) => c.type === 11),
     });

@@ -12,10 +12,12 @@ export interface EventFields {
   text: string;
   ts: string;
   thread_ts?: string;
-  channel_type?: 'channel' | 'group' | 'im';
+  channel_type?: 'channel' | 'group' | 'im' | 'mpim';
   subtype?: string;
   bot_id?: string;
   files?: Record<string, unknown>[];
+  attachments?: Record<string, unknown>[];
+  blocks?: Record<string, unknown>[];
 }
 
 export function mentionEvent(f: EventFields): Record<string, unknown> {
@@ -39,6 +41,71 @@ export function eventCallback(standIn: SlackStandIn, event: Record<string, unkno
     authorizations: [{ enterprise_id: null, team_id: standIn.teamId, user_id: standIn.botUserId, is_bot: true, is_enterprise_install: false }],
     is_ext_shared_channel: false,
     event_context: `4-${randomUUID()}`,
+  };
+}
+
+/**
+ * `assistant_thread_started` as Slack sends it when a user opens the app's assistant
+ * (side panel or Chat tab). The thread is registered with the stand-in as an assistant
+ * thread (status, title and prompts work there). `context.channel_id` is the channel the
+ * user was viewing, if any.
+ */
+export function assistantThreadStarted(standIn: SlackStandIn, f: { channel: string; user: string; threadTs: string; viewing?: string }): Record<string, unknown> {
+  standIn.assistantThreads.add(`${f.channel}:${f.threadTs}`);
+  return {
+    type: 'assistant_thread_started',
+    assistant_thread: {
+      user_id: f.user,
+      context: f.viewing ? { channel_id: f.viewing, team_id: standIn.teamId, enterprise_id: null } : {},
+      channel_id: f.channel,
+      thread_ts: f.threadTs,
+    },
+    event_ts: standIn.nextTs(),
+  };
+}
+
+export function assistantContextChanged(standIn: SlackStandIn, f: { channel: string; user: string; threadTs: string; viewing: string }): Record<string, unknown> {
+  return {
+    type: 'assistant_thread_context_changed',
+    assistant_thread: { user_id: f.user, context: { channel_id: f.viewing, team_id: standIn.teamId, enterprise_id: null }, channel_id: f.channel, thread_ts: f.threadTs },
+    event_ts: standIn.nextTs(),
+  };
+}
+
+/**
+ * A `block_actions` interactivity payload: `user` clicked the element with `value` (a
+ * `feedback_buttons` element unless `elementType` says otherwise) on a message the stand-in
+ * holds. Delivered as a Socket Mode `interactive` envelope, or form-encoded (`payload=`) over HTTP.
+ */
+export function blockActions(
+  standIn: SlackStandIn,
+  f: { channel: string; messageTs: string; user: string; actionId: string; value: string; elementType?: 'feedback_buttons' | 'button' },
+): Record<string, unknown> {
+  const message = standIn.messages.get(f.channel)?.find((m) => m.ts === f.messageTs);
+  if (!message) throw new Error(`stand-in: no message ${f.messageTs} in ${f.channel}`);
+  return {
+    type: 'block_actions',
+    user: { id: f.user, username: 'someone', name: 'someone', team_id: standIn.teamId },
+    api_app_id: standIn.appId,
+    token: 'verification-token-unused',
+    container: { type: 'message', message_ts: f.messageTs, channel_id: f.channel, is_ephemeral: false },
+    trigger_id: `${Date.now()}.${Math.floor(Math.random() * 1e9)}.${randomUUID().slice(0, 8)}`,
+    team: { id: standIn.teamId, domain: 'standin' },
+    enterprise: null,
+    is_enterprise_install: false,
+    channel: { id: f.channel, name: 'general' },
+    message: { type: 'message', user: standIn.botUserId, bot_id: standIn.botId, ts: message.ts, thread_ts: message.thread_ts, text: message.text, blocks: message.blocks ?? [] },
+    state: { values: {} },
+    response_url: `${standIn.baseUrl}/actions/${standIn.teamId}/${randomUUID()}`,
+    actions: [
+      {
+        type: f.elementType ?? 'feedback_buttons',
+        action_id: f.actionId,
+        block_id: 'mrag_feedback',
+        value: f.value,
+        action_ts: `${Math.floor(Date.now() / 1000)}.000100`,
+      },
+    ],
   };
 }
 
@@ -73,6 +140,11 @@ export interface SignedPostOptions {
   timestamp?: number;
   retryNum?: number;
   form?: boolean;
+}
+
+/** An interactivity payload as Slack POSTs it in HTTP mode: form-encoded, one `payload` field of JSON. */
+export function interactiveForm(payload: Record<string, unknown>): Record<string, string> {
+  return { payload: JSON.stringify(payload) };
 }
 
 /** POST a payload to a Bolt HTTP receiver the way Slack does. */

@@ -1,16 +1,20 @@
 /**
  * A local stand-in of Slack for tests: the Web API methods the bot uses (recorded, with
- * Slack's real wire format: form-encoded requests, `{ ok, … }` JSON answers, HTTP 429 +
- * Retry-After for `ratelimited`), the external file-upload URL, `url_private` file
- * downloads, slash-command `response_url`s, and Socket Mode: `apps.connections.open`
- * returns a local WebSocket URL that says `hello`, sends envelopes and records the
- * `envelope_id` acks. Everything listens on 127.0.0.1, port 0.
+ * Slack's real wire format: form-encoded or JSON requests, `{ ok, … }` JSON answers, HTTP
+ * 429 + Retry-After for `ratelimited`; the methods themselves are in slack-standin-api.ts),
+ * the external file-upload URL, `url_private` file downloads, slash-command and
+ * interactivity `response_url`s, and Socket Mode: `apps.connections.open` returns a local
+ * WebSocket URL that says `hello`, sends envelopes and records the `envelope_id` acks.
+ * Everything listens on 127.0.0.1, port 0.
  */
 import { randomUUID } from 'node:crypto';
 import http from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { parse as parseQuery } from 'node:querystring';
 import { WebSocket, WebSocketServer } from 'ws';
+import { answerApi, type StandInFile, type StoredMessage, type WorkspaceModel } from './slack-standin-api.js';
+
+export type { StandInFile, StoredMessage } from './slack-standin-api.js';
 
 export interface ApiCall {
   method: string;
@@ -18,15 +22,6 @@ export interface ApiCall {
   /** The bearer token the call was made with (tests assert which token was used, never log it). */
   token?: string;
   at: number;
-}
-
-export interface StoredMessage {
-  ts: string;
-  thread_ts?: string;
-  user?: string;
-  bot_id?: string;
-  text: string;
-  subtype?: string;
 }
 
 export interface UploadRecord {
@@ -40,9 +35,9 @@ export interface EnvelopeAck {
   payload?: Record<string, unknown>;
 }
 
-const JSON_ARGS = new Set(['blocks', 'attachments', 'files', 'chunks']);
+const JSON_ARGS = new Set(['blocks', 'attachments', 'files', 'chunks', 'prompts', 'metadata']);
 
-export class SlackStandIn {
+export class SlackStandIn implements WorkspaceModel {
   readonly calls: ApiCall[] = [];
   readonly uploads: UploadRecord[] = [];
   /** Bodies POSTed to a slash command's response_url. */
@@ -58,6 +53,14 @@ export class SlackStandIn {
   readonly messages = new Map<string, StoredMessage[]>();
   /** Files served at `url_private` (path → bytes). */
   readonly privateFiles = new Map<string, { body: Buffer; contentType: string }>();
+  /** Files `files.info` knows (id → file object). */
+  readonly files = new Map<string, StandInFile>();
+  readonly assistantThreads = new Set<string>();
+  readonly statuses = new Map<string, string>();
+  /** When set, every chat.startStream fails with this error (e.g. `not_allowed`). */
+  streamRefusal?: string;
+  /** Messages carrying a block of one of these types fail with `invalid_blocks`. */
+  readonly refusedBlockTypes = new Set<string>();
   private readonly rateLimits = new Map<string, number[]>();
   private readonly sockets = new Set<WebSocket>();
   private readonly ackWaiters = new Map<string, (ack: EnvelopeAck) => void>();
@@ -80,6 +83,45 @@ export class SlackStandIn {
 
   get apiUrl(): string {
     return `${this.baseUrl}/api/`;
+  }
+
+  nextFileId(): string {
+    this.fileSeq += 1;
+    return `F${String(this.fileSeq).padStart(8, '0')}`;
+  }
+
+  /** Serve bytes as a private file and let files.info describe it; returns the file object. */
+  addFile(name: string, body: Buffer, mimetype = 'image/png'): StandInFile {
+    const id = this.nextFileId();
+    const path = `/files-pri/${this.teamId}-${id}/${name}`;
+    this.privateFiles.set(path, { body, contentType: mimetype });
+    const file = { id, name, mimetype, size: body.length, url_private: `${this.baseUrl}${path}`, url_private_download: `${this.baseUrl}${path}` };
+    this.files.set(id, file);
+    return file;
+  }
+
+  /** Move a file to a new URL (the old one answers 404), as when Slack rotates a file's URL. */
+  moveFile(id: string): StandInFile {
+    const file = this.files.get(id)!;
+    const oldPath = new URL(file.url_private).pathname;
+    const body = this.privateFiles.get(oldPath)!;
+    this.privateFiles.delete(oldPath);
+    const path = `/files-pri/${this.teamId}-${id}/moved-${randomUUID().slice(0, 6)}/${file.name}`;
+    this.privateFiles.set(path, body);
+    const moved = { ...file, url_private: `${this.baseUrl}${path}`, url_private_download: `${this.baseUrl}${path}` };
+    this.files.set(id, moved);
+    return moved;
+  }
+
+  /** End a natively streamed message as Slack does after its undocumented timeout. */
+  expireStream(channel: string, ts: string): void {
+    const message = this.messages.get(channel)?.find((m) => m.ts === ts);
+    if (message) message.streaming = false;
+  }
+
+  /** The bot's messages in a thread, as a user sees them (placeholders deleted are gone). */
+  botMessagesIn(channel: string, threadTs: string): StoredMessage[] {
+    return (this.messages.get(channel) ?? []).filter((m) => m.thread_ts === threadTs && m.bot_id === this.botId);
   }
 
   /** A fresh, increasing Slack timestamp ("1700000001.000001"). */
@@ -194,7 +236,7 @@ export class SlackStandIn {
         return;
       }
       const expected = method === 'apps.connections.open' ? this.appToken : this.botToken;
-      const body = token === expected ? this.api(method, args) : { ok: false, error: 'invalid_auth' };
+      const body = token === expected ? answerApi(this, method, args) : { ok: false, error: 'invalid_auth' };
       res.writeHead(200, { 'content-type': 'application/json; charset=utf-8' });
       res.end(JSON.stringify(body));
       return;
@@ -208,7 +250,7 @@ export class SlackStandIn {
       res.end(`OK - ${raw.length}`);
       return;
     }
-    if (url.pathname.startsWith('/commands/')) {
+    if (url.pathname.startsWith('/commands/') || url.pathname.startsWith('/actions/')) {
       this.responses.push(JSON.parse(raw.toString() || '{}') as Record<string, unknown>);
       res.writeHead(200, { 'content-type': 'text/plain' });
       res.end('ok');
@@ -240,57 +282,6 @@ export class SlackStandIn {
       if (JSON_ARGS.has(key) && typeof value === 'string') parsed[key] = JSON.parse(value);
     }
     return parsed;
-  }
-
-  private api(method: string, a: Record<string, unknown>): Record<string, unknown> {
-    const channel = String(a.channel ?? a.channel_id ?? '');
-    switch (method) {
-      case 'auth.test':
-        return { ok: true, url: `${this.baseUrl}/`, team: 'Stand-in', user: 'mrag', team_id: this.teamId, user_id: this.botUserId, bot_id: this.botId };
-      case 'apps.connections.open':
-        return { ok: true, url: `${this.baseUrl.replace(/^http/, 'ws')}/socket?ticket=${randomUUID()}` };
-      case 'chat.postMessage': {
-        if (this.nonMemberChannels.has(channel)) return { ok: false, error: 'not_in_channel' };
-        const message = this.addMessage(channel, {
-          text: String(a.text ?? ''),
-          thread_ts: typeof a.thread_ts === 'string' ? a.thread_ts : undefined,
-          user: this.botUserId,
-          bot_id: this.botId,
-        });
-        return { ok: true, channel, ts: message.ts, message };
-      }
-      case 'chat.update': {
-        const message = this.messages.get(channel)?.find((m) => m.ts === a.ts);
-        if (!message) return { ok: false, error: 'message_not_found' };
-        message.text = String(a.text ?? '');
-        return { ok: true, channel, ts: message.ts, text: message.text };
-      }
-      case 'chat.delete': {
-        const list = this.messages.get(channel) ?? [];
-        const i = list.findIndex((m) => m.ts === a.ts);
-        if (i < 0) return { ok: false, error: 'message_not_found' };
-        list.splice(i, 1);
-        return { ok: true, channel, ts: a.ts };
-      }
-      case 'chat.postEphemeral':
-        return { ok: true, message_ts: this.nextTs() };
-      case 'conversations.replies': {
-        const messages = (this.messages.get(channel) ?? []).filter((m) => m.ts === a.ts || m.thread_ts === a.ts);
-        if (messages.length === 0) return { ok: false, error: 'thread_not_found' };
-        return { ok: true, messages, has_more: false };
-      }
-      case 'files.getUploadURLExternal': {
-        this.fileSeq += 1;
-        const fileId = `F${String(this.fileSeq).padStart(8, '0')}`;
-        return { ok: true, upload_url: `${this.baseUrl}/upload/${fileId}`, file_id: fileId };
-      }
-      case 'files.completeUploadExternal': {
-        const files = (a.files as { id: string; title?: string }[] | undefined) ?? [];
-        return { ok: true, files: files.map((f) => ({ id: f.id, title: f.title })) };
-      }
-      default:
-        return { ok: false, error: 'unknown_method' };
-    }
   }
 
   /** Close the stand-in after the app's socket has closed (Bolt 5 otherwise hangs ~30 s). */

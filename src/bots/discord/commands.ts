@@ -1,10 +1,17 @@
 /**
  * The `/ask` slash command, its registration (global or per guild), and the OAuth2
  * invite URL with exactly the permissions the bot uses.
+ *
+ * A global `/ask` declares where it appears (`contexts`) and how the app is installed
+ * (`integration_types`): in servers always, in the bot's DMs only when DISCORD_ALLOW_DMS
+ * is on — so nobody is offered a command the bot would refuse. Guild commands exist in
+ * that one server only, and Discord takes neither field for them.
  */
 import {
   ApplicationCommandOptionType,
   ApplicationCommandType,
+  ApplicationIntegrationType,
+  InteractionContextType,
   PermissionFlagsBits,
   Routes,
   type REST,
@@ -33,6 +40,16 @@ export const ASK_COMMAND: RESTPostAPIChatInputApplicationCommandsJSONBody = {
     },
   ],
 };
+
+/** Where a global `/ask` appears: servers, plus the bot's DMs when they are answered. */
+export function askCommandFor(options: { allowDms: boolean; global: boolean }): RESTPostAPIChatInputApplicationCommandsJSONBody {
+  if (!options.global) return ASK_COMMAND;
+  return {
+    ...ASK_COMMAND,
+    integration_types: [ApplicationIntegrationType.GuildInstall],
+    contexts: options.allowDms ? [InteractionContextType.Guild, InteractionContextType.BotDM] : [InteractionContextType.Guild],
+  };
+}
 
 /** Every permission the bot needs, and no other. */
 export const BOT_PERMISSIONS: readonly (keyof typeof PermissionFlagsBits)[] = [
@@ -70,7 +87,8 @@ export async function resolveApplicationId(rest: REST, configured: string | unde
  * Create or update `/ask` (POST upserts by name, leaving the application's other commands
  * alone). Guild commands appear at once; global ones can take a while to propagate.
  */
-export async function registerAskCommand(rest: REST, applicationId: string, guildId?: string): Promise<{ id: string }> {
+export async function registerAskCommand(rest: REST, applicationId: string, guildId?: string, options: { allowDms?: boolean } = {}): Promise<{ id: string }> {
   const route = guildId ? Routes.applicationGuildCommands(applicationId, guildId) : Routes.applicationCommands(applicationId);
-  return (await rest.post(route, { body: ASK_COMMAND })) as { id: string };
+  const body = askCommandFor({ allowDms: options.allowDms ?? false, global: guildId === undefined });
+  return (await rest.post(route, { body })) as { id: string };
 }

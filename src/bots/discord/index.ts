@@ -16,8 +16,8 @@ function discordConfig(config: Config): DiscordConfig {
 export const discordPlatform: PlatformModule = {
   name: 'discord',
   isConfigured: (config) => config.discord !== undefined,
-  startAdapter: async ({ config, gateway, logger }) =>
-    await startDiscordAdapter({ config: discordConfig(config), gateway, logger: logger.child({ platform: 'discord' }) }),
+  startAdapter: async ({ config, gateway, logger, feedback }) =>
+    await startDiscordAdapter({ config: discordConfig(config), gateway, logger: logger.child({ platform: 'discord' }), feedback }),
   createWorkerSide: ({ config, logger }) => createDiscordWorkerSide({ config: discordConfig(config), logger: logger.child({ platform: 'discord' }) }),
 };
 

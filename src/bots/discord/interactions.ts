@@ -1,14 +1,17 @@
 /**
  * `/ask question:<text> [image:<attachment>]`: admit, defer within Discord's 3-second
- * deadline (callback type 5), start a public thread on the deferred reply so the
- * conversation can continue there, and enqueue. The worker edits the response through
- * the interaction webhook (`@original`). Refusals and rate limits are ephemeral.
+ * deadline (callback type 5: "mrag is thinking…"), start a public thread on the deferred
+ * reply so the conversation can continue there, and enqueue. The worker edits the
+ * response through the interaction webhook (`@original`) as the answer streams.
+ * Refusals and rate limits are ephemeral. Clicks on an answer's 👍/👎 buttons
+ * (MESSAGE_COMPONENT interactions) go to feedback.ts.
  */
 import { ChannelType, MessageFlags, ThreadAutoArchiveDuration, type ChatInputCommandInteraction, type Interaction } from 'discord.js';
 import { JOB_VERSION, type AskJobInput } from '../../queue/job.js';
 import { checkPlace, isImage, PLACE_REFUSALS, toJobImage } from './filters.js';
 import { threadNameFrom } from './markdown.js';
 import { errorText, type HandlerDeps } from './messages.js';
+import { FEEDBACK_PREFIX, onFeedbackClick } from './feedback.js';
 import { ASK_COMMAND_NAME, NO_MENTIONS } from './types.js';
 
 const NOT_AN_IMAGE = 'The `image` option must be an image (PNG, JPEG, GIF or WebP).';
@@ -66,7 +69,8 @@ async function handleAsk(deps: HandlerDeps, interaction: ChatInputCommandInterac
       applicationId: interaction.applicationId,
       interactionCreatedAt: interaction.createdTimestamp,
     },
-    meta: { interactionId: interaction.id },
+    // Where the user waits for the answer (the typing indicator goes there).
+    meta: { interactionId: interaction.id, interactionChannelId: interaction.channelId },
     createdAt: Date.now(),
   };
   const result = await gateway.enqueue(job);
@@ -78,6 +82,13 @@ async function handleAsk(deps: HandlerDeps, interaction: ChatInputCommandInterac
 /** The `interactionCreate` listener. It never throws: a failure is logged and the bot stays up. */
 export function createInteractionHandler(deps: HandlerDeps): (interaction: Interaction) => void {
   return (interaction) => {
+    if (interaction.isButton() && interaction.customId.startsWith(FEEDBACK_PREFIX)) {
+      onFeedbackClick(deps, interaction).then(
+        (outcome) => deps.logger.debug({ outcome }, 'discord: feedback click handled'),
+        (err: unknown) => deps.logger.error({ err: errorText(err) }, 'discord: feedback click failed'),
+      );
+      return;
+    }
     if (!interaction.isChatInputCommand() || interaction.commandName !== ASK_COMMAND_NAME) return;
     handleAsk(deps, interaction).catch((err: unknown) => deps.logger.error({ err: errorText(err) }, 'discord: /ask handling failed'));
   };

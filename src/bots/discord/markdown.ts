@@ -5,6 +5,7 @@
  * closing it and reopening it in the next message.
  */
 import type { Answer } from '../../rag/types.js';
+import { tablesToCodeBlocks } from '../markdown-table.js';
 import { DISCORD_MAX_CONTENT_LENGTH, DISCORD_MAX_THREAD_NAME_LENGTH } from './types.js';
 
 const FENCE_LINE = /^\s*(`{3,}|~{3,})(.*)$/;
@@ -154,9 +155,9 @@ function sourceLine(prefix: string, title: string, section: string, source: stri
   return /^https?:\/\//.test(source) ? `${prefix} [${text}](<${source}>)` : `${prefix} ${text}`;
 }
 
-/** The full reply: answer text, then compact "Sources" and "Figures" lists. */
+/** The full reply: answer text (tables as code blocks: Discord does not render them), then compact "Sources" and "Figures" lists. */
 export function formatAnswer(answer: Answer): string {
-  const blocks = [answer.text.trim()];
+  const blocks = [tablesToCodeBlocks(answer.text.trim())];
   if (answer.sources.length > 0) {
     blocks.push(['**Sources**', ...answer.sources.map((s) => sourceLine(`[${s.n}]`, s.title, s.section, s.source))].join('\n'));
   }

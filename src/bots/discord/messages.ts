@@ -1,15 +1,20 @@
 /**
- * Messages from the gateway: an @mention (or a reply to the bot) in a channel starts a
- * thread on the user's message; a message in a thread the bot started is a follow-up (no
- * mention needed). Admit → thread → placeholder → enqueue; the worker does the rest.
+ * Messages from the gateway: an @mention (of the bot or its managed role, or a reply to
+ * the bot) in a channel starts a thread on the user's message; a message in a thread the
+ * bot owns is a follow-up (no mention needed). The bot knows its threads from Redis, and
+ * when Redis forgot (memory TTL, a restart) from Discord itself: the thread's `owner_id`.
+ * Admit → thread → placeholder → enqueue; the worker does the rest. A message with nothing
+ * to answer (a sticker, an embed) is ignored quietly unless the bot was mentioned.
  */
 import { ChannelType, ThreadAutoArchiveDuration, type AnyThreadChannel, type Client, type Message } from 'discord.js';
 import type { DiscordConfig } from '../../config/env.js';
 import type { Logger } from '../../log.js';
 import type { AskGateway } from '../../queue/gateway.js';
 import { JOB_VERSION, type AskJobInput } from '../../queue/job.js';
-import { checkPlace, imagesFrom } from './filters.js';
-import { stripBotMention, threadNameFrom } from './markdown.js';
+import type { FeedbackStore } from '../../queue/feedback.js';
+import { contentOf, mentionsBot } from './content.js';
+import { checkPlace } from './filters.js';
+import { threadNameFrom } from './markdown.js';
 import { EMPTY_QUESTION_HINT, IMAGE_ONLY_QUESTION, NO_MENTIONS, PLACEHOLDER_TEXT } from './types.js';
 
 export interface HandlerDeps {
@@ -17,6 +22,8 @@ export interface HandlerDeps {
   gateway: AskGateway;
   logger: Logger;
   client: Client;
+  /** Where 👍/👎 clicks are stored (absent: clicks are answered "not enabled"). */
+  feedback?: FeedbackStore;
 }
 
 const REPLY_WITHOUT_PING = { parse: [] as never[], repliedUser: false };
@@ -29,13 +36,15 @@ export function errorText(err: unknown): string {
  * Is this message addressed to the bot? Returns the conversation's channel (a thread's
  * parent) and whether to start a thread on the message, or null to ignore it.
  */
-async function conversationOf(deps: HandlerDeps, message: Message, botId: string): Promise<{ channelId: string; startThread: boolean } | null> {
+async function conversationOf(deps: HandlerDeps, message: Message, botId: string, mentioned: boolean): Promise<{ channelId: string; startThread: boolean } | null> {
   const channel = message.channel;
-  const mentioned = message.mentions.users.has(botId) || message.mentions.repliedUser?.id === botId;
   if (!message.inGuild()) return { channelId: channel.id, startThread: false }; // a DM is always addressed to the bot
   if (channel.isThread()) {
     const parentId = channel.parentId ?? channel.id;
-    if (mentioned || (await deps.gateway.isBotThread('discord', parentId, channel.id))) {
+    if (mentioned || (await deps.gateway.isBotThread('discord', parentId, channel.id))) return { channelId: parentId, startThread: false };
+    if (channel.ownerId === botId) {
+      // Redis forgot the thread (memory expired, a restart without persistence), Discord did not.
+      await deps.gateway.markBotThread('discord', parentId, channel.id);
       return { channelId: parentId, startThread: false };
     }
     return null; // someone else's thread, no mention
@@ -53,8 +62,12 @@ async function handleMessage(deps: HandlerDeps, message: Message): Promise<void>
   const channel = message.channel;
   const parentId = channel.isThread() ? channel.parentId : null;
   if (checkPlace(config, message.guildId, channel.id, parentId) !== 'ok') return;
-  const where = await conversationOf(deps, message, botId);
+  const mentioned = mentionsBot(message, botId);
+  const where = await conversationOf(deps, message, botId, mentioned);
   if (!where) return;
+  const { text, images } = await contentOf(message, botId);
+  // A sticker or an embed alone, in the bot's thread or a DM: nothing to answer, and no usage hint either.
+  if (!text && images.length === 0 && !mentioned) return;
 
   const admission = await gateway.admit({ platform: 'discord', eventId: message.id, userId: message.author.id, channelId: where.channelId });
   if (!admission.ok) {
@@ -62,8 +75,7 @@ async function handleMessage(deps: HandlerDeps, message: Message): Promise<void>
     return;
   }
 
-  const images = imagesFrom(message.attachments.values());
-  let question = stripBotMention(message.content, botId);
+  let question = text;
   if (question.length === 0) {
     if (images.length === 0) {
       await message.reply({ content: EMPTY_QUESTION_HINT, allowedMentions: REPLY_WITHOUT_PING });
@@ -106,7 +118,7 @@ async function handleMessage(deps: HandlerDeps, message: Message): Promise<void>
     userId: message.author.id,
     question,
     images,
-    meta: { messageId: message.id },
+    meta: { messageId: message.id, messageChannelId: channel.id },
     createdAt: Date.now(),
   };
   const result = await gateway.enqueue(job);

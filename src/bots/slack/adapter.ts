@@ -1,20 +1,23 @@
 /**
  * The bot side: a Bolt app in Socket Mode (SLACK_APP_TOKEN; no public URL) or HTTP mode
  * (SLACK_SIGNING_SECRET; Bolt answers 401 to unsigned, badly signed or stale requests).
- * Events are acknowledged by Bolt before our listeners run; `/ask` acks first thing. Then
- * handlers.ts admits and enqueues — the answer itself comes from the worker.
+ * Events are acknowledged by Bolt before our listeners run; `/ask` and button clicks ack
+ * first thing. Then handlers.ts (mentions, messages, `/ask`) and assistant.ts (the AI-app
+ * side panel) admit and enqueue — the answer itself comes from the worker; feedback.ts
+ * stores 👍/👎 clicks.
  */
 import type { AddressInfo } from 'node:net';
 import type { Server } from 'node:http';
 import { App, HTTPReceiver, SocketModeReceiver } from '@slack/bolt';
-import type { Config } from '../../config/env.js';
 import { ConfigError } from '../../errors.js';
-import type { Logger } from '../../log.js';
-import type { AskGateway } from '../../queue/gateway.js';
-import type { RunningAdapter } from '../platform.js';
+import type { AdapterDeps, RunningAdapter } from '../platform.js';
+import { createAssistant } from './assistant.js';
+import { createBotThreads } from './bot-threads.js';
 import { slackErrorCode, slackLogger, webClientOptions, type RetryOptions } from './client.js';
+import { onFeedbackClick, type BlockActionsBody } from './feedback.js';
 import { onAskCommand, onMention, onMessage, type EventEnvelope, type HandlerDeps } from './handlers.js';
-import type { SlackMessageEvent } from './types.js';
+import { createPromptSource } from './prompts.js';
+import { FEEDBACK_ACTION_ID, type SlackMessageEvent } from './types.js';
 
 export const ASK_COMMAND = '/ask';
 export const HTTP_EVENTS_PATH = '/slack/events';
@@ -36,10 +39,7 @@ export interface RunningSlackAdapter extends RunningAdapter {
   port?: number;
 }
 
-export async function startSlackAdapter(
-  deps: { config: Config; gateway: AskGateway; logger: Logger },
-  options: SlackAdapterOptions = {},
-): Promise<RunningSlackAdapter> {
+export async function startSlackAdapter(deps: Omit<AdapterDeps, 'http'>, options: SlackAdapterOptions = {}): Promise<RunningSlackAdapter> {
   const slack = deps.config.slack;
   if (!slack) throw new ConfigError('SLACK_BOT_TOKEN', 'Slack is not configured: set SLACK_BOT_TOKEN');
   const logger = deps.logger.child({ platform: 'slack' });
@@ -78,7 +78,8 @@ export async function startSlackAdapter(
     throw new ConfigError('SLACK_BOT_TOKEN', `Slack rejected SLACK_BOT_TOKEN at auth.test${code ? ` (${code})` : ''}`);
   }
 
-  const handlerDeps: HandlerDeps = { config: slack, gateway: deps.gateway, client: app.client, logger };
+  const botThreads = createBotThreads({ gateway: deps.gateway, client: app.client, logger });
+  const handlerDeps: HandlerDeps = { config: slack, gateway: deps.gateway, client: app.client, logger, botThreads };
   // Listener errors are logged here, with ids only: never the payload (it holds user text).
   const guard = (what: string, run: () => Promise<string>) =>
     run().then(
@@ -86,15 +87,24 @@ export async function startSlackAdapter(
       (err: unknown) => logger.error({ what, err: (err as Error).message, code: slackErrorCode(err) }, 'slack: handler failed'),
     );
 
+  // The AI-app surface first: it takes assistant-thread messages before the generic listeners.
+  const prompts = createPromptSource({ configured: slack.suggestedPrompts, dataDir: deps.config.dataDir, logger });
+  app.assistant(createAssistant({ ...handlerDeps, prompts, guard }));
   app.event('app_mention', async ({ event, body }) => {
     await guard('app_mention', () => onMention(handlerDeps, event as unknown as SlackMessageEvent, body as EventEnvelope));
   });
   app.event('message', async ({ event, body, context }) => {
-    await guard('message', () => onMessage(handlerDeps, event as unknown as SlackMessageEvent, body as EventEnvelope, context.botUserId));
+    const me = { userId: context.botUserId, botId: context.botId };
+    await guard('message', () => onMessage(handlerDeps, event as unknown as SlackMessageEvent, body as EventEnvelope, me));
   });
   app.command(ASK_COMMAND, async ({ command, ack, respond }) => {
     await ack();
     await guard('command', () => onAskCommand(handlerDeps, command, respond));
+  });
+  app.action({ action_id: new RegExp(`^${FEEDBACK_ACTION_ID}`) }, async ({ ack, body, action, respond }) => {
+    await ack();
+    const tell = (text: string) => respond({ response_type: 'ephemeral', replace_original: false, text });
+    await guard('feedback', () => onFeedbackClick({ feedback: deps.feedback, client: app.client, logger }, body as BlockActionsBody, action as { value?: unknown }, tell));
   });
   app.error(async (err) => {
     logger.error({ err: err.message, code: err.code }, 'slack: bolt error');

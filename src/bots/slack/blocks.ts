@@ -1,8 +1,11 @@
 /**
  * The final answer as Slack messages: mrkdwn split into section-sized pieces (one message
- * each), and a "Sources" context block appended to the last one.
+ * each), and a "Sources" context block and the 👍/👎 buttons appended to the last one.
+ * Each message comes with its fallbacks, richest first: a workspace that refuses a block
+ * (`invalid_blocks`) gets ordinary buttons instead of `feedback_buttons`, then plain text.
  */
 import type { Answer, AnswerSource } from '../../rag/types.js';
+import { feedbackActionsBlock, feedbackButtonsBlock, type FeedbackBlock } from './feedback.js';
 import { markdownToMrkdwn, safeSlackText } from './mrkdwn.js';
 import { splitMessage } from './split.js';
 import { SLACK_MAX_CONTEXT_ELEMENTS, SLACK_MAX_SECTION_LENGTH } from './types.js';
@@ -10,7 +13,8 @@ import { SLACK_MAX_CONTEXT_ELEMENTS, SLACK_MAX_SECTION_LENGTH } from './types.js
 /** The Block Kit blocks we post (a subset of @slack/types' KnownBlock, kept explicit). */
 export type SlackBlock =
   | { type: 'section'; text: { type: 'mrkdwn'; text: string } }
-  | { type: 'context'; elements: { type: 'mrkdwn'; text: string }[] };
+  | { type: 'context'; elements: { type: 'mrkdwn'; text: string }[] }
+  | FeedbackBlock;
 
 export interface SlackMessagePayload {
   /** Fallback text (notifications, screen readers); at most one section's worth. */
@@ -59,4 +63,35 @@ export function answerMessages(answer: Answer): SlackMessagePayload[] {
 export function partialText(markdown: string): string {
   const text = markdownToMrkdwn(markdown);
   return text.length <= SLACK_MAX_SECTION_LENGTH ? `${text} …` : `${text.slice(0, SLACK_MAX_SECTION_LENGTH - 2)} …`;
+}
+
+/** Error codes with which Slack refuses a message's blocks (the text alone would be accepted). */
+export const BLOCK_REFUSALS = new Set(['invalid_blocks', 'invalid_blocks_format', 'msg_blocks_too_long', 'invalid_block_type']);
+
+/** The plain-text form of a message: its text, then its Sources line by line. */
+export function plainTextOf(message: SlackMessagePayload): string {
+  const sources = message.blocks.flatMap((b) => (b.type === 'context' ? b.elements.map((e) => e.text) : []));
+  return [message.text, ...sources].join('\n');
+}
+
+/** Append the 👍/👎 block (Slack's `feedback_buttons`) to the last message. */
+export function withFeedback(messages: SlackMessagePayload[], answerId: string): SlackMessagePayload[] {
+  const last = messages[messages.length - 1];
+  if (!last) return messages;
+  return [...messages.slice(0, -1), { ...last, blocks: [...last.blocks, feedbackButtonsBlock(answerId)] }];
+}
+
+/**
+ * The ways to post a message, richest first: as built; with ordinary buttons in place of
+ * `feedback_buttons`; as plain text (no blocks).
+ */
+export function messageVariants(message: SlackMessagePayload): { text: string; blocks?: SlackBlock[] }[] {
+  const variants: { text: string; blocks?: SlackBlock[] }[] = [message];
+  const feedback = message.blocks.find((b) => b.type === 'context_actions');
+  if (feedback) {
+    const answerId = String(feedback.elements[0]?.positive_button.value ?? '').replace(/^up:/, '');
+    variants.push({ text: message.text, blocks: message.blocks.map((b) => (b === feedback ? feedbackActionsBlock(answerId) : b)) });
+  }
+  variants.push({ text: plainTextOf(message) });
+  return variants;
 }

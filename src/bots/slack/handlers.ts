@@ -1,24 +1,27 @@
 /**
  * What the bot side does with each Slack input, after Bolt has acknowledged it:
- * check the allowlist and filters → `gateway.admit` (dedupe on `event_id`, rate limits) →
- * placeholder in the thread → mark the thread as the bot's → `gateway.enqueue`.
- * The worker does the rest over REST (see reply.ts).
+ * check the allowlist and filters → `gateway.admit` (dedupe on the message itself:
+ * channel + ts, so a re-delivery with a new `event_id`, or the same message arriving as
+ * both `app_mention` and `message`, is answered once) → placeholder in the thread → mark
+ * the thread as the bot's → `gateway.enqueue`. The worker does the rest over REST.
  */
 import type { RespondFn, SlashCommand } from '@slack/bolt';
 import type { SlackConfig } from '../../config/env.js';
 import type { Logger } from '../../log.js';
 import type { AskGateway } from '../../queue/gateway.js';
-import { MAX_IMAGES_PER_QUESTION, type JobImage } from '../../queue/job.js';
+import type { JobImage } from '../../queue/job.js';
+import type { BotIdentity, BotThreads } from './bot-threads.js';
 import { slackErrorCode, type WebClient } from './client.js';
+import { imagesOf, questionOf } from './content.js';
 import { safeSlackText } from './mrkdwn.js';
-import { PLACEHOLDER_TEXT, type SlackFile, type SlackMessageEvent } from './types.js';
-import { plainThreadText } from './worker-side.js';
+import { PLACEHOLDER_TEXT, type SlackMessageEvent } from './types.js';
 
 export interface HandlerDeps {
   config: SlackConfig;
   gateway: AskGateway;
   client: WebClient;
   logger: Logger;
+  botThreads: BotThreads;
 }
 
 /** The envelope fields of an Events API delivery that we use. */
@@ -27,23 +30,22 @@ export interface EventEnvelope {
   team_id?: string;
 }
 
-export const DEFAULT_IMAGE_QUESTION = 'What does this image show, and what do the docs say about it?';
+export { DEFAULT_IMAGE_QUESTION } from './content.js';
 const USAGE = 'Ask me a question, e.g. `/ask how do I rotate the API keys?` or mention me with your question.';
 export const INVITE_HELP =
   "I'm not a member of this channel, so I can't answer here. Invite me with `/invite @<my name>` (or mention me and click *Invite*), then ask again.";
 /** Message subtypes that are still a person talking; every other subtype (edits, deletes, joins, bots) is ignored. */
-const USER_SUBTYPES = new Set<string | undefined>([undefined, 'file_share', 'thread_broadcast']);
+export const USER_SUBTYPES = new Set<string | undefined>([undefined, 'file_share', 'thread_broadcast']);
 
-const allowed = (config: SlackConfig, channel: string) => config.channelIds.length === 0 || config.channelIds.includes(channel);
+export const allowed = (config: SlackConfig, channel: string) => config.channelIds.length === 0 || config.channelIds.includes(channel);
 
-function imagesOf(files: SlackFile[] | undefined): JobImage[] {
-  return (files ?? [])
-    .filter((f) => f.mimetype?.startsWith('image/') && (f.url_private_download ?? f.url_private))
-    .slice(0, MAX_IMAGES_PER_QUESTION)
-    .map((f) => ({ url: (f.url_private_download ?? f.url_private)!, bytes: f.size ?? 0, contentType: f.mimetype, name: f.name }));
-}
+/**
+ * The dedupe id of a message: the message itself (channel + ts). Slack sometimes delivers
+ * one message twice with a new `event_id` and no retry header; its ts never changes.
+ */
+export const messageEventId = (channel: string, ts: string) => `${channel}:${ts}`;
 
-interface Ask {
+export interface Ask {
   eventId: string;
   teamId?: string;
   channel: string;
@@ -53,12 +55,14 @@ interface Ask {
   images: JobImage[];
   meta: Record<string, string>;
   responseUrl?: string;
+  /** Post "Searching the docs…" in the thread (false when an assistant status shows progress instead). */
+  placeholder?: boolean;
 }
 
-type Refusal = 'duplicate' | 'refused';
+export type Refusal = 'duplicate' | 'refused';
 
 /** Dedupe and rate limits before anything is posted; a refusal is shown to the user only. */
-async function admit(deps: HandlerDeps, a: Pick<Ask, 'eventId' | 'user' | 'channel'>, refuse: (message: string) => Promise<unknown>): Promise<Refusal | undefined> {
+export async function admit(deps: HandlerDeps, a: Pick<Ask, 'eventId' | 'user' | 'channel'>, refuse: (message: string) => Promise<unknown>): Promise<Refusal | undefined> {
   const admission = await deps.gateway.admit({ platform: 'slack', eventId: a.eventId, userId: a.user, channelId: a.channel });
   if (admission.ok) return undefined;
   if (admission.reason === 'duplicate') return 'duplicate';
@@ -74,9 +78,9 @@ async function ask(deps: HandlerDeps, a: Ask): Promise<string> {
   return refusal ?? (await placeAndEnqueue(deps, a));
 }
 
-async function placeAndEnqueue(deps: HandlerDeps, a: Ask): Promise<string> {
+export async function placeAndEnqueue(deps: HandlerDeps, a: Ask): Promise<string> {
   const { gateway, client, logger } = deps;
-  const placeholder = await client.chat.postMessage({ channel: a.channel, thread_ts: a.threadTs, text: PLACEHOLDER_TEXT });
+  const placeholder = a.placeholder === false ? undefined : await client.chat.postMessage({ channel: a.channel, thread_ts: a.threadTs, text: PLACEHOLDER_TEXT });
   await gateway.markBotThread('slack', a.channel, a.threadTs);
   const result = await gateway.enqueue({
     v: 1,
@@ -85,7 +89,7 @@ async function placeAndEnqueue(deps: HandlerDeps, a: Ask): Promise<string> {
     workspaceId: a.teamId,
     channelId: a.channel,
     threadId: a.threadTs,
-    placeholderId: placeholder.ts,
+    placeholderId: placeholder?.ts,
     userId: a.user,
     question: a.question,
     images: a.images,
@@ -97,20 +101,20 @@ async function placeAndEnqueue(deps: HandlerDeps, a: Ask): Promise<string> {
     logger.info({ eventId: a.eventId, jobId: result.jobId, channel: a.channel }, 'slack: question enqueued');
     return 'enqueued';
   }
-  if (placeholder.ts) {
-    if (result.reason === 'invalid') {
-      await client.chat.update({ channel: a.channel, ts: placeholder.ts, text: `:warning: ${safeSlackText(result.message)}` });
-    } else {
-      await client.chat.delete({ channel: a.channel, ts: placeholder.ts });
-    }
+  if (result.reason === 'invalid') {
+    const text = `:warning: ${safeSlackText(result.message)}`;
+    if (placeholder?.ts) await client.chat.update({ channel: a.channel, ts: placeholder.ts, text });
+    else await client.chat.postMessage({ channel: a.channel, thread_ts: a.threadTs, text });
+  } else if (placeholder?.ts) {
+    await client.chat.delete({ channel: a.channel, ts: placeholder.ts });
   }
   return result.reason;
 }
 
-/** The question of a message: the bot's mention removed, Slack markup made plain. */
-function questionOf(event: SlackMessageEvent, images: JobImage[]): string {
-  const text = plainThreadText(event.text ?? '');
-  return text || (images.length > 0 ? DEFAULT_IMAGE_QUESTION : '');
+/** The question and images of a message event (text, blocks, shared messages, withheld files). */
+export async function contentOf(deps: HandlerDeps, event: SlackMessageEvent): Promise<{ question: string; images: JobImage[] }> {
+  const images = await imagesOf(event, deps.client, deps.logger);
+  return { question: questionOf(event, images.length > 0), images };
 }
 
 /** `app_mention`: answer in the thread of the mention (or start one on it). */
@@ -118,14 +122,13 @@ export async function onMention(deps: HandlerDeps, event: SlackMessageEvent, env
   if (event.bot_id || !event.user || !USER_SUBTYPES.has(event.subtype)) return 'ignored';
   if (!allowed(deps.config, event.channel)) return 'not-allowed';
   const threadTs = event.thread_ts ?? event.ts;
-  const images = imagesOf(event.files);
-  const question = questionOf(event, images);
+  const { question, images } = await contentOf(deps, event);
   if (!question) {
     await deps.client.chat.postEphemeral({ channel: event.channel, user: event.user, thread_ts: threadTs, text: USAGE });
     return 'empty';
   }
   return await ask(deps, {
-    eventId: envelope.event_id ?? `${event.channel}:${event.ts}`,
+    eventId: messageEventId(event.channel, event.ts),
     teamId: envelope.team_id,
     channel: event.channel,
     user: event.user,
@@ -137,21 +140,22 @@ export async function onMention(deps: HandlerDeps, event: SlackMessageEvent, env
 }
 
 /**
- * `message.*`: a follow-up in a thread the bot answered in (no mention needed), or any
- * message in a DM with the bot. Mentions are left to `app_mention` (Slack sends both).
+ * `message.*`: a follow-up in a thread the bot answered in (no mention needed; Redis or,
+ * when Redis forgot, the thread's history says so), or any message in a DM with the bot.
+ * Group DMs (`mpim`) behave like channels. Mentions are left to `app_mention` (Slack sends both).
  */
-export async function onMessage(deps: HandlerDeps, event: SlackMessageEvent, envelope: EventEnvelope, botUserId: string | undefined): Promise<string> {
-  if (event.bot_id || !event.user || event.user === botUserId || !USER_SUBTYPES.has(event.subtype)) return 'ignored';
+export async function onMessage(deps: HandlerDeps, event: SlackMessageEvent, envelope: EventEnvelope, me: BotIdentity): Promise<string> {
+  if (event.bot_id || !event.user || event.user === me.userId || !USER_SUBTYPES.has(event.subtype)) return 'ignored';
   const isDm = event.channel_type === 'im';
-  if (!isDm && botUserId && (event.text ?? '').includes(`<@${botUserId}>`)) return 'mention';
+  if (!isDm && me.userId && (event.text ?? '').includes(`<@${me.userId}>`)) return 'mention';
   if (!isDm && !event.thread_ts) return 'ignored';
   if (!allowed(deps.config, event.channel)) return 'not-allowed';
-  if (!isDm && !(await deps.gateway.isBotThread('slack', event.channel, event.thread_ts!))) return 'not-bot-thread';
-  const images = imagesOf(event.files);
-  const question = questionOf(event, images);
+  if (!isDm && !(await deps.botThreads.isBotThread(event.channel, event.thread_ts!, me))) return 'not-bot-thread';
+  const { question, images } = await contentOf(deps, event);
+  // Stickers, emoji-only reactions, non-image files: nothing to answer, and no usage hint in the bot's own thread.
   if (!question) return 'empty';
   return await ask(deps, {
-    eventId: envelope.event_id ?? `${event.channel}:${event.ts}`,
+    eventId: messageEventId(event.channel, event.ts),
     teamId: envelope.team_id,
     channel: event.channel,
     user: event.user,

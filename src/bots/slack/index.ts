@@ -8,9 +8,10 @@ export const slackPlatform: PlatformModule = {
   name: 'slack',
   isConfigured: (config) => config.slack !== undefined,
   startAdapter: (deps) => startSlackAdapter(deps),
-  createWorkerSide: ({ config, logger }) => {
+  createWorkerSide: ({ config, logger, connection }) => {
     if (!config.slack) throw new ConfigError('SLACK_BOT_TOKEN', 'Slack is not configured: set SLACK_BOT_TOKEN');
-    return createSlackWorkerSide({ config: config.slack, logger: logger.child({ platform: 'slack' }), memoryTurns: config.memory.turns });
+    const slackLogger = logger.child({ platform: 'slack' });
+    return createSlackWorkerSide({ config: config.slack, logger: slackLogger, memoryTurns: config.memory.turns, connection, prefix: config.redis.prefix });
   },
 };
 

@@ -5,6 +5,8 @@
  * are escaped as Slack requires, so no other `<…>` control sequence can survive.
  */
 
+import { tablesToCodeBlocks } from '../markdown-table.js';
+
 const ZWSP = '\u200B';
 
 /** Neutralise Slack's mention and broadcast syntax in text produced by the model or a user. */
@@ -85,12 +87,13 @@ function convertSpans(text: string): string {
 /**
  * Convert Markdown to Slack mrkdwn: **bold** → *bold*, *em* → _em_, ~~del~~ → ~del~,
  * [text](url) → <url|text>, headings → bold lines, bullets → •, fenced code kept as ```
- * blocks (language dropped; content escaped only). Safe for partial (streaming) text.
+ * blocks (language dropped; content escaped only), tables → aligned code blocks. Safe for
+ * partial (streaming) text.
  */
 export function markdownToMrkdwn(markdown: string): string {
   const out: string[] = [];
   let inCode = false;
-  for (const line of markdown.replace(/\r\n?/g, '\n').split('\n')) {
+  for (const line of tablesToCodeBlocks(markdown.replace(/\r\n?/g, '\n')).split('\n')) {
     const fence = /^\s*(```|~~~)/.test(line);
     if (fence) {
       // Opening fence: drop the language tag (Slack shows it as code text otherwise).

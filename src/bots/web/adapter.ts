@@ -11,9 +11,9 @@ import fastifyMultipart from '@fastify/multipart';
 import type { FastifyInstance } from 'fastify';
 import { isLoopbackHost, type HttpServer } from '../../app/http-server.js';
 import type { Config } from '../../config/env.js';
-import { UserFacingError } from '../../errors.js';
+import { ConfigError, UserFacingError } from '../../errors.js';
 import type { Logger } from '../../log.js';
-import { createFeedbackStore } from '../../queue/feedback.js';
+import { createFeedbackStore, type FeedbackStore } from '../../queue/feedback.js';
 import { MAX_IMAGE_BYTES } from '../../queue/fetch-image.js';
 import type { AskGateway } from '../../queue/gateway.js';
 import { closeRedisConnection, createRedisConnection } from '../../queue/redis.js';
@@ -31,6 +31,8 @@ export interface WebAdapterDeps {
   gateway: AskGateway;
   logger: Logger;
   http?: HttpServer;
+  /** The shared feedback store (made here from the adapter's connection when absent). */
+  feedback?: FeedbackStore;
   retriever?: Retriever;
 }
 
@@ -46,12 +48,12 @@ export async function startWebAdapter(deps: WebAdapterDeps): Promise<RunningAdap
   const { config, gateway, logger, http, retriever } = deps;
   if (!http) throw new UserFacingError('web_needs_http', 'The web chat needs the HTTP server (HTTP_PORT).');
   if (!isLoopbackHost(config.http.host) && !config.http.webToken) {
-    throw new UserFacingError('web_token_required', webTokenRequiredMessage(config.http.host));
+    throw new ConfigError('WEB_TOKEN', webTokenRequiredMessage(config.http.host));
   }
   const assets = await loadPageAssets();
   const connection = createRedisConnection(config.redis.url, { logger });
   const store = new ConversationStore({ connection, prefix: config.redis.prefix, ttlSeconds: config.memory.ttlSeconds });
-  const feedback = createFeedbackStore(connection, config.redis.prefix);
+  const feedback = deps.feedback ?? createFeedbackStore(connection, config.redis.prefix);
   const guard = new SessionGuard({ config, connection });
   const relays = new Set<OpenRelay>();
 

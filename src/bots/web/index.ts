@@ -11,9 +11,8 @@ import { createWebWorkerSide } from './worker-side.js';
 export const webPlatform: PlatformModule = {
   name: 'web',
   isConfigured: () => true,
-  startAdapter: async ({ config, gateway, logger, http, retriever }) =>
-    await startWebAdapter({ config, gateway, logger: logger.child({ platform: 'web' }), http, retriever }),
-  createWorkerSide: ({ config, logger }) => createWebWorkerSide({ config, logger: logger.child({ platform: 'web' }) }),
+  startAdapter: async (deps) => await startWebAdapter({ ...deps, logger: deps.logger.child({ platform: 'web' }) }),
+  createWorkerSide: ({ config, logger, connection }) => createWebWorkerSide({ config, logger: logger.child({ platform: 'web' }), connection }),
 };
 
 export { startWebAdapter, webTokenRequiredMessage } from './adapter.js';

@@ -11,12 +11,13 @@ import type { PlatformWorkerSide } from '../../queue/reply.js';
 import { ConversationStore } from './conversations.js';
 import { WebReply } from './reply.js';
 
-export function createWebWorkerSide(deps: { config: Config; logger: Logger }): PlatformWorkerSide {
+/** `connection`: the worker's Redis (not closed here); without it one is opened on the first web job. */
+export function createWebWorkerSide(deps: { config: Config; logger: Logger; connection?: Redis }): PlatformWorkerSide {
   const { config, logger } = deps;
-  let connection: Redis | undefined;
+  let owned: Redis | undefined;
   let store: ConversationStore | undefined;
   const open = (): ConversationStore => {
-    connection ??= createRedisConnection(config.redis.url, { logger });
+    const connection = deps.connection ?? (owned ??= createRedisConnection(config.redis.url, { logger }));
     store ??= new ConversationStore({ connection, prefix: config.redis.prefix, ttlSeconds: config.memory.ttlSeconds });
     return store;
   };
@@ -31,8 +32,8 @@ export function createWebWorkerSide(deps: { config: Config; logger: Logger }): P
       return new Uint8Array(bytes.buffer, bytes.byteOffset, bytes.length);
     },
     async close() {
-      if (connection) await closeRedisConnection(connection);
-      connection = undefined;
+      if (owned) await closeRedisConnection(owned);
+      owned = undefined;
       store = undefined;
     },
   };

@@ -43,11 +43,12 @@ export async function runRegister(deps: Deps, guildId?: string): Promise<void> {
   await withRest(deps, async (rest, discord) => {
     if (guildId !== undefined && !/^\d{5,25}$/.test(guildId)) throw new UserFacingError('bad_guild_id', `--guild must be a numeric server id (got ${JSON.stringify(guildId)}).`);
     const applicationId = await resolveApplicationId(rest, discord.applicationId);
-    const command = await registerAskCommand(rest, applicationId, guildId);
+    const command = await registerAskCommand(rest, applicationId, guildId, { allowDms: discord.allowDms });
+    const where = discord.allowDms ? 'servers and DMs with the bot' : 'servers only (DISCORD_ALLOW_DMS is off)';
     deps.out(
       guildId
         ? `Registered /ask in server ${guildId} (command ${command.id}); it is available now.`
-        : `Registered /ask globally (command ${command.id}); Discord can take a while to show it in every server.`,
+        : `Registered /ask globally for ${where} (command ${command.id}); Discord can take a while to show it everywhere.`,
     );
   });
 }

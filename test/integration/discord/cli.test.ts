@@ -32,6 +32,8 @@ describe('mrag discord', () => {
     expect([post!.method, post!.path]).toEqual(['POST', `/applications/${standIn.applicationId}/guilds/${standIn.guildId}/commands`]);
     expect(post!.authorized).toBe(true);
     expect(post!.body?.name).toBe('ask');
+    // A guild command exists in that server only: Discord takes no contexts for it.
+    expect(post!.body).not.toHaveProperty('contexts');
     expect(d.lines[0]).toContain(`Registered /ask in server ${standIn.guildId}`);
   });
 
@@ -39,8 +41,19 @@ describe('mrag discord', () => {
     const d = deps({ DISCORD_APPLICATION_ID: standIn.applicationId });
     const before = standIn.calls.length;
     await runRegister(d);
-    expect(standIn.calls.slice(before).map((c) => `${c.method} ${c.path}`)).toEqual([`POST /applications/${standIn.applicationId}/commands`]);
-    expect(d.lines[0]).toContain('Registered /ask globally');
+    const calls = standIn.calls.slice(before);
+    expect(calls.map((c) => `${c.method} ${c.path}`)).toEqual([`POST /applications/${standIn.applicationId}/commands`]);
+    // Servers only (guild install, guild context): no DM entry while DISCORD_ALLOW_DMS is off.
+    expect(calls[0]!.body).toMatchObject({ integration_types: [0], contexts: [0] });
+    expect(d.lines[0]).toContain('Registered /ask globally for servers only');
+  });
+
+  it('register with DISCORD_ALLOW_DMS=true offers /ask in DMs with the bot too', async () => {
+    const d = deps({ DISCORD_APPLICATION_ID: standIn.applicationId, DISCORD_ALLOW_DMS: 'true' });
+    const before = standIn.calls.length;
+    await runRegister(d);
+    expect(standIn.calls.slice(before)[0]!.body).toMatchObject({ integration_types: [0], contexts: [0, 1] });
+    expect(d.lines[0]).toContain('servers and DMs with the bot');
   });
 
   it('a rejected token is a clear one-line error without the token', async () => {

@@ -1,13 +1,15 @@
 /**
  * End-to-end set-up for Discord tests: the Discord stand-in, the real discord.js adapter
- * logged in to it, the real Redis gateway and BullMQ worker under a unique prefix, the
- * Discord worker side (REST) and a stub answerer whose figures are small PNGs made here.
+ * logged in to it, the real Redis gateway, feedback store and BullMQ worker under a unique
+ * prefix, the Discord worker side (REST) and a stub answerer whose figures are small PNGs
+ * made here.
  */
 import { discordPlatform } from '../../../src/bots/discord/index.js';
 import type { RunningDiscordAdapter } from '../../../src/bots/discord/adapter.js';
 import { loadConfig } from '../../../src/config/env.js';
 import { createLogger } from '../../../src/log.js';
 import { createAskGateway } from '../../../src/queue/ask-gateway.js';
+import { createFeedbackStore } from '../../../src/queue/feedback.js';
 import { keys } from '../../../src/queue/keys.js';
 import { closeRedisConnection, createRedisConnection } from '../../../src/queue/redis.js';
 import { createThreadMemory } from '../../../src/queue/thread-memory.js';
@@ -45,7 +47,8 @@ export async function startDiscordHarness(options: { env?: (standIn: DiscordStan
   const connection = createRedisConnection(config.redis.url);
   const workerConnection = createRedisConnection(config.redis.url);
   const gateway = createAskGateway({ config, connection, logger });
-  const adapter = (await discordPlatform.startAdapter({ config, gateway, logger })) as RunningDiscordAdapter;
+  const feedback = createFeedbackStore(connection, config.redis.prefix);
+  const adapter = (await discordPlatform.startAdapter({ config, gateway, logger, feedback })) as RunningDiscordAdapter;
   const workerSide = discordPlatform.createWorkerSide({ config, logger });
   const worker = await startAskWorker({ config, connection: workerConnection, answerer, platforms: { discord: workerSide }, logger });
   const memory = createThreadMemory({ connection, config });
@@ -58,6 +61,7 @@ export async function startDiscordHarness(options: { env?: (standIn: DiscordStan
     adapter,
     connection,
     memory,
+    feedback,
     /** True when the gateway admitted this event (the adapter acted on it). */
     async wasAdmitted(eventId: string): Promise<boolean> {
       return (await connection.exists(keys.admitted(config.redis.prefix, 'discord', eventId))) === 1;

@@ -127,4 +127,17 @@ describe('Discord adapter: /ask', () => {
     expect(refusedPatches.map((c) => c.status)).toEqual([401]); // tried once, then never again
     for (const w of botWrites(h.standIn.callsFor(threadId))) expect(w.body?.allowed_mentions).toEqual({ parse: [] });
   });
+
+  it('shows progress for /ask: a typing indicator where the user waits, then streamed edits of the deferred reply', async () => {
+    const { token } = h.standIn.sendAsk({ question: 'Which progress does /ask show?', user: newUser() });
+    const final = await h.standIn.waitForCall((c) => c.method === 'PATCH' && original(token)(c) && c.files.length > 0);
+    const typing = h.standIn.calls.findIndex((c) => c.method === 'POST' && c.path === `/channels/${h.standIn.channelId}/typing`);
+    const firstEdit = h.standIn.calls.findIndex((c) => c.method === 'PATCH' && original(token)(c));
+    expect(typing).toBeGreaterThanOrEqual(0);
+    expect(typing).toBeLessThan(firstEdit);
+    const edits = h.standIn.calls.filter((c) => c.method === 'PATCH' && original(token)(c));
+    expect(edits.length).toBeGreaterThanOrEqual(2);
+    expect(String(edits[0]!.body?.content).length).toBeLessThan(String(final.body?.content).length);
+    expect(edits[0]!.body).not.toHaveProperty('components'); // the buttons come with the final answer only
+  });
 });

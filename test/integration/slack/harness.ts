@@ -1,14 +1,22 @@
 /**
  * One Slack end-to-end setup for the integration tests: the Slack stand-in, the REAL
- * gateway and worker from src/queue on the real Redis (unique prefix), a stub answerer,
- * the real Bolt adapter (Socket Mode or HTTP) and the real REST worker side.
+ * gateway, feedback store and worker from src/queue on the real Redis (unique prefix), a
+ * stub answerer, the real Bolt adapter (Socket Mode or HTTP) and the real REST worker side.
+ *
+ * Answers stream by placeholder edits unless a test sets SLACK_NATIVE_STREAMING (the
+ * product's default, `auto`, is exercised by native-streaming.test.ts and assistant.test.ts).
  */
+import { mkdtempSync } from 'node:fs';
+import os from 'node:os';
+import path from 'node:path';
 import { Writable } from 'node:stream';
 import { startSlackAdapter, type RunningSlackAdapter } from '../../../src/bots/slack/adapter.js';
 import { createSlackWorkerSide } from '../../../src/bots/slack/worker-side.js';
 import { loadConfig, type Config } from '../../../src/config/env.js';
 import { createLogger, type Logger } from '../../../src/log.js';
 import { createAskGateway } from '../../../src/queue/ask-gateway.js';
+import { createFeedbackStore, type FeedbackStore } from '../../../src/queue/feedback.js';
+import { askJobId } from '../../../src/queue/keys.js';
 import { closeRedisConnection, createRedisConnection, type Redis } from '../../../src/queue/redis.js';
 import { startAskWorker, type RunningAskWorker } from '../../../src/queue/worker.js';
 import type { AnswerFigure, Answerer } from '../../../src/rag/types.js';
@@ -27,14 +35,16 @@ export interface SlackHarness {
   standIn: SlackStandIn;
   config: Config;
   adapter: RunningSlackAdapter;
+  connection: Redis;
+  feedback: FeedbackStore;
   /** Every log line (JSON) written during the test. */
   logs: string[];
   /** The bot-side event URL in HTTP mode. */
   eventsUrl: string;
   /** Wait for the adapter to have handled `count` inputs with this outcome (from the debug log). */
   handled(outcome: string, count?: number): Promise<void>;
-  /** Wait until the worker has finished the job of this event (answer posted, thread memory written). */
-  answered(eventId: string): Promise<void>;
+  /** Wait until the worker has finished the job of this message (answer posted, thread memory written). */
+  answered(channel: string, ts: string): Promise<void>;
   close(): Promise<void>;
 }
 
@@ -71,14 +81,18 @@ export async function startSlackHarness(options: {
     WORKER_CONCURRENCY: '4',
     WORKER_BACKOFF_MS: '50',
     RATE_LIMIT_USER_PER_MINUTE: '100',
+    SLACK_NATIVE_STREAMING: 'false',
+    // No index unless a test builds one (suggested prompts read the documents' titles from here).
+    DATA_DIR: mkdtempSync(path.join(os.tmpdir(), 'mrag-slack-data-')),
     ...options.env,
   });
   const { logger, logs } = captureLogs();
   const connection: Redis = createRedisConnection(config.redis.url, { logger });
   const gateway = createAskGateway({ config, connection, logger });
-  const workerSide = createSlackWorkerSide({ config: config.slack!, logger }, { retryConfig: TEST_RETRY, minEditIntervalMs: 100 });
+  const feedback = createFeedbackStore(connection, prefix);
+  const workerSide = createSlackWorkerSide({ config: config.slack!, logger, connection, prefix }, { retryConfig: TEST_RETRY, minEditIntervalMs: 100 });
   const worker: RunningAskWorker = await startAskWorker({ config, connection, answerer: options.answerer, platforms: { slack: workerSide }, logger });
-  const adapter = await startSlackAdapter({ config, gateway, logger }, { retryConfig: TEST_RETRY, port: 0, host: '127.0.0.1' });
+  const adapter = await startSlackAdapter({ config, gateway, logger, feedback }, { retryConfig: TEST_RETRY, port: 0, host: '127.0.0.1' });
 
   const handled = async (outcome: string, count = 1) => {
     await standIn.waitFor(
@@ -88,12 +102,9 @@ export async function startSlackHarness(options: {
     );
   };
 
-  const answered = async (eventId: string) => {
-    await standIn.waitFor(
-      () => logs.some((l) => l.includes('"msg":"answered"') && l.includes(`"jobId":"slack-${eventId}"`)),
-      15_000,
-      `job of ${eventId} answered`,
-    );
+  const answered = async (channel: string, ts: string) => {
+    const jobId = askJobId('slack', `${channel}:${ts}`);
+    await standIn.waitFor(() => logs.some((l) => l.includes('"msg":"answered"') && l.includes(`"jobId":"${jobId}"`)), 15_000, `job of ${jobId} answered`);
   };
 
   return {
@@ -101,6 +112,8 @@ export async function startSlackHarness(options: {
     config,
     answered,
     adapter,
+    connection,
+    feedback,
     logs,
     eventsUrl: `http://127.0.0.1:${adapter.port ?? 0}/slack/events`,
     handled,

@@ -1,8 +1,11 @@
 // HTTP mode: signed requests are answered; bad or stale signatures get 401 and are logged without the body;
-// a redelivery with X-Slack-Retry-Num of the same event_id yields one answer.
+// a redelivery with X-Slack-Retry-Num of the same event_id, or of the same message under a new event_id, yields one
+// answer; the assistant surface and 👍/👎 clicks (form-encoded block_actions) work over HTTP too.
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { FEEDBACK_ACTION_ID, FEEDBACK_BLOCK_ID } from '../../../src/bots/slack/types.js';
+import { askJobId } from '../../../src/queue/keys.js';
 import { createStubAnswerer } from '../../helpers/stub-answerer.js';
-import { eventCallback, mentionEvent, postSigned, slashCommand } from '../../platforms/slack-standin-payloads.js';
+import { assistantThreadStarted, blockActions, eventCallback, interactiveForm, mentionEvent, postSigned, slashCommand } from '../../platforms/slack-standin-payloads.js';
 import { SIGNING_SECRET, startSlackHarness, type SlackHarness } from './harness.js';
 
 let h: SlackHarness;
@@ -64,5 +67,40 @@ describe('Slack in HTTP mode', () => {
     const rootTs = h.standIn.messages.get('CHTTP')![0]!.ts;
     await h.standIn.waitFor(() => answerer.calls.find((c) => c.question === 'http slash question'), 10_000, 'answer');
     await h.standIn.waitFor(() => h.standIn.callsTo('chat.postMessage').find((c) => c.args.channel === 'CHTTP' && c.args.thread_ts === rootTs), 10_000, 'placeholder');
+  });
+
+  it('answers once when the same message comes again under a new event_id without a retry header', async () => {
+    const ts = h.standIn.nextTs();
+    const event = mentionEvent({ channel: 'CHTTPDUP', user: 'UASKER04', text: `<@${h.standIn.botUserId}> http duplicate`, ts });
+    for (const eventId of ['Ev0HTTPA0001', 'Ev0HTTPB0002']) {
+      expect((await postSigned(h.eventsUrl, eventCallback(h.standIn, event, eventId), { secret: SIGNING_SECRET })).status).toBe(200);
+    }
+    await h.answered('CHTTPDUP', ts);
+    await h.handled('duplicate', 2);
+    expect(answerer.calls.filter((c) => c.question === 'http duplicate')).toHaveLength(1);
+  });
+
+  it('greets an assistant thread with suggested prompts (generic ones when no index is readable)', async () => {
+    const threadTs = h.standIn.nextTs();
+    const res = await postSigned(h.eventsUrl, eventCallback(h.standIn, assistantThreadStarted(h.standIn, { channel: 'D0HTTP01', user: 'UASKER05', threadTs })), { secret: SIGNING_SECRET });
+    expect(res.status).toBe(200);
+    const prompts = await h.standIn.waitFor(() => h.standIn.callsTo('assistant.threads.setSuggestedPrompts')[0], 10_000, 'prompts');
+    expect((prompts.args.prompts as { title: string }[]).map((p) => p.title)).toEqual(['What can you answer?', 'How do I get started?', 'Show me a key diagram']);
+  });
+
+  it('stores a 👎 clicked on an ordinary button (form-encoded block_actions) and marks the message', async () => {
+    const ts = h.standIn.nextTs();
+    await postSigned(h.eventsUrl, eventCallback(h.standIn, mentionEvent({ channel: 'CHTTPFB', user: 'UASKER06', text: `<@${h.standIn.botUserId}> rate me`, ts })), { secret: SIGNING_SECRET });
+    await h.answered('CHTTPFB', ts);
+    const answer = h.standIn.botMessagesIn('CHTTPFB', ts)[0]!;
+    const answerId = askJobId('slack', `CHTTPFB:${ts}`);
+    const click = blockActions(h.standIn, { channel: 'CHTTPFB', messageTs: answer.ts, user: 'URATER09', actionId: `${FEEDBACK_ACTION_ID}_down`, value: `down:${answerId}`, elementType: 'button' });
+    const res = await postSigned(h.eventsUrl, interactiveForm(click), { secret: SIGNING_SECRET, form: true });
+    expect(res.status).toBe(200);
+    await h.handled('stored');
+    expect((await h.feedback.export()).find((e) => e.answerId === answerId)).toMatchObject({ rating: 'down', userId: 'URATER09', question: 'rate me' });
+    const marked = h.standIn.messages.get('CHTTPFB')!.find((m) => m.ts === answer.ts)!;
+    expect(marked.blocks!.some((b) => b.block_id === FEEDBACK_BLOCK_ID)).toBe(false);
+    expect(JSON.stringify(marked.blocks)).toContain('Rated not helpful');
   });
 });

@@ -21,7 +21,7 @@ const { logger, logs } = captureLogs();
 
 beforeAll(async () => {
   standIn = await SlackStandIn.start({ botToken: BOT_TOKEN });
-  const config = loadConfig({ SLACK_BOT_TOKEN: BOT_TOKEN, SLACK_SIGNING_SECRET: SIGNING_SECRET, SLACK_API_URL: standIn.apiUrl });
+  const config = loadConfig({ SLACK_BOT_TOKEN: BOT_TOKEN, SLACK_SIGNING_SECRET: SIGNING_SECRET, SLACK_API_URL: standIn.apiUrl, SLACK_NATIVE_STREAMING: 'false' });
   connection = createRedisConnection(TEST_REDIS_URL);
   side = createSlackWorkerSide({ config: config.slack!, logger }, { retryConfig: TEST_RETRY, minEditIntervalMs: 100 });
 });

@@ -107,8 +107,8 @@ describe('Slack in Socket Mode', () => {
 
   it('answers a follow-up in its own thread without a mention, with the thread history', async () => {
     const rootTs = h.standIn.nextTs();
-    const firstEventId = await deliver(mentionEvent({ channel: CHANNEL, user: USER, text: `<@${h.standIn.botUserId}> what is CLIP?`, ts: rootTs }));
-    await h.answered(firstEventId);
+    await deliver(mentionEvent({ channel: CHANNEL, user: USER, text: `<@${h.standIn.botUserId}> what is CLIP?`, ts: rootTs }));
+    await h.answered(CHANNEL, rootTs);
 
     await deliver(messageEvent({ channel: CHANNEL, user: USER, text: 'and how big is it?', ts: h.standIn.nextTs(), thread_ts: rootTs }));
     const call = await h.standIn.waitFor(() => answerer.calls.find((c) => c.question === 'and how big is it?'), 10_000, 'follow-up answer');

@@ -14,6 +14,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { webTokenRequiredMessage } from '../../../src/bots/web/index.js';
 import { sseConnectionName } from '../../../src/bots/web/sse.js';
 import { closeRedisConnection, createRedisConnection } from '../../../src/queue/redis.js';
+import { startDiscordStandIn } from '../../platforms/discord-standin.js';
 import { buildIndex, launchBrowser, startWebStack, webEnv, workDir, type WebStack } from './harness.js';
 
 const run = promisify(execFile);
@@ -65,11 +66,23 @@ describe('binding and sign-in', () => {
     }
   });
 
-  it('mrag web says so in one line and exits non-zero', async () => {
-    const env = { ...process.env, ...webEnv(dataDir, { HTTP_HOST: '0.0.0.0' }) };
-    const result = await run(process.execPath, ['bin/mrag.js', 'web'], { env }).catch((err: { code: number; stdout: string; stderr: string }) => err);
-    expect('code' in result ? result.code : 0).toBe(1);
-    expect(result.stderr.trim().split('\n')).toEqual([`mrag: ${webTokenRequiredMessage('0.0.0.0')}`]);
+  it('mrag web and mrag start say so in one line and exit with the configuration error status', async () => {
+    for (const command of ['web', 'start']) {
+      const env = { ...process.env, ...webEnv(dataDir, { HTTP_HOST: '0.0.0.0', LOG_LEVEL: 'warn' }) };
+      const result = await run(process.execPath, ['bin/mrag.js', command], { env }).catch((err: { code: number; stdout: string; stderr: string }) => err);
+      expect('code' in result ? result.code : 0).toBe(2);
+      expect(result.stderr.trim().split('\n').filter((line) => line.startsWith('mrag:'))).toEqual([`mrag: ${webTokenRequiredMessage('0.0.0.0')}`]);
+    }
+  });
+
+  it('stops start-up even when another platform could start', async () => {
+    const discord = await startDiscordStandIn();
+    try {
+      const env = webEnv(dataDir, { HTTP_HOST: '0.0.0.0', DISCORD_TOKEN: discord.token, DISCORD_API_URL: discord.apiUrl });
+      await expect(startWebStack(env, { worker: false, platforms: ['discord', 'web'] })).rejects.toThrow(webTokenRequiredMessage('0.0.0.0'));
+    } finally {
+      await discord.stop();
+    }
   });
 
   it('on a loopback address it needs no token', async () => {

@@ -1,5 +1,8 @@
 import { describe, expect, it } from 'vitest';
-import { botPermissionBits, inviteUrl, ASK_COMMAND } from '../../../src/bots/discord/commands.js';
+import { askCommandFor, botPermissionBits, inviteUrl, ASK_COMMAND } from '../../../src/bots/discord/commands.js';
+import { feedbackRow, parseFeedbackId, ratedRow } from '../../../src/bots/discord/feedback.js';
+import { fatalCloseFix } from '../../../src/bots/discord/gateway-errors.js';
+import { formatAnswer } from '../../../src/bots/discord/markdown.js';
 import { intentsFor } from '../../../src/bots/discord/adapter.js';
 import { checkPlace, isImage } from '../../../src/bots/discord/filters.js';
 import { turnsFromMessages } from '../../../src/bots/discord/history.js';
@@ -79,5 +82,35 @@ describe('turnsFromMessages', () => {
       { question: 'first question', answer: 'first answer' },
       { question: 'second question', answer: 'second answer' },
     ]);
+  });
+});
+
+describe('/ask placement, feedback buttons, gateway fixes, tables', () => {
+  it('a global /ask appears in servers, and in DMs only when they are answered', () => {
+    expect(askCommandFor({ allowDms: false, global: true })).toMatchObject({ contexts: [0], integration_types: [0] });
+    expect(askCommandFor({ allowDms: true, global: true })).toMatchObject({ contexts: [0, 1], integration_types: [0] });
+    expect(askCommandFor({ allowDms: true, global: false })).toBe(ASK_COMMAND);
+  });
+
+  it('feedback buttons carry the answer id; once rated both are disabled and the choice marked', () => {
+    const [row] = feedbackRow('discord-123');
+    expect(row!.components.map((b) => b.custom_id)).toEqual(['mrag:fb:up:discord-123', 'mrag:fb:down:discord-123']);
+    expect(parseFeedbackId('mrag:fb:down:discord-123')).toEqual({ rating: 'down', answerId: 'discord-123' });
+    expect(parseFeedbackId('other:thing')).toBeUndefined();
+    const [rated] = ratedRow('discord-123', 'down');
+    expect(rated!.components.map((b) => [b.disabled, b.style, b.label])).toEqual([[true, 2, 'Helpful'], [true, 4, 'Not helpful — thanks!']]);
+    // An answer id too long for Discord's 100-character custom_id gets no buttons rather than a refused message.
+    expect(feedbackRow('x'.repeat(95))).toEqual([]);
+  });
+
+  it('fatal gateway closes name the fix and where to apply it', () => {
+    expect(fatalCloseFix(4014)).toMatch(/Developer Portal → Applications → \(your application\) → Bot → Privileged Gateway Intents → turn on "Message Content Intent"/);
+    expect(fatalCloseFix(4004)).toMatch(/DISCORD_TOKEN/);
+    expect(fatalCloseFix(4000)).toBeUndefined();
+  });
+
+  it('renders Markdown tables in answers as code blocks', () => {
+    const text = formatAnswer({ text: 'Sizes:\n\n| Model | Dim |\n|---|---|\n| CLIP | 512 |', sources: [], figures: [], mode: 'llm', timings: {} });
+    expect(text).toBe('Sizes:\n\n```\nModel | Dim\n------+----\nCLIP  | 512\n```');
   });
 });

@@ -106,11 +106,13 @@ describe('DiscordReply', () => {
     await reply.start(); // idempotent
     await reply.update('Partial answer');
     await reply.finish(await answer('Full answer.'));
-    const calls = standIn.calls.slice(before);
+    const [typing, ...calls] = standIn.calls.slice(before);
+    // "mrag is typing…" first, where the answer will appear.
+    expect([typing!.method, typing!.path, typing!.status]).toEqual(['POST', `/channels/${standIn.channelId}/typing`, 204]);
     expect(calls[0]!.method).toBe('POST');
     expect(calls[0]!.body?.content).toBe(PLACEHOLDER_TEXT);
     const id = String(await state.get('discord:first'));
-    expect(calls.slice(1).every((c) => c.method === 'PATCH' && c.path === `/channels/${standIn.channelId}/messages/${id}`)).toBe(true);
+    expect(calls.slice(1).filter((c) => !c.path.endsWith('/typing')).every((c) => c.method === 'PATCH' && c.path === `/channels/${standIn.channelId}/messages/${id}`)).toBe(true);
     expect(calls.at(-1)!.body?.content).toContain('Full answer.');
   });
 });
