@@ -7,7 +7,7 @@ import type { Config } from '../config/env.js';
 import { ConfigError, UserFacingError } from '../errors.js';
 import type { Logger } from '../log.js';
 import type { PlatformModule, RunningAdapter } from '../bots/platform.js';
-import { configuredPlatforms } from '../bots/registry.js';
+import { configuredPlatforms, credentialedPlatforms } from '../bots/registry.js';
 import { createAskGateway } from '../queue/ask-gateway.js';
 import { createFeedbackStore } from '../queue/feedback.js';
 import type { Platform } from '../queue/job.js';
@@ -28,7 +28,11 @@ export interface AppOptions {
   bots: boolean;
   /** `mrag start` / `mrag chat`: private Redis when none is reachable, ingest the shipped docs. */
   local: boolean;
-  /** Adapters to start when `bots` is on (default: every configured platform; none with `chat`). */
+  /**
+   * Adapters to start when `bots` is on. Default: the platforms enabled by credentials
+   * (Discord, Slack); the web chat starts only when listed (`mrag start`, `mrag web`);
+   * none with `chat`.
+   */
   platforms?: readonly PlatformModule['name'][];
   /** `mrag chat`: the terminal chat (needs `worker` and `bots`); no HTTP server. */
   chat?: boolean;
@@ -77,7 +81,8 @@ async function assemble(options: AppOptions, stack: (() => Promise<void>)[], sto
   let config = options.config;
   const platforms = configuredPlatforms(config);
   const chat = options.chat === true && options.worker && options.bots;
-  const listening = platforms.filter((p) => (options.platforms ?? (chat ? [] : platforms.map((q) => q.name))).includes(p.name));
+  const wanted = options.platforms;
+  const listening = wanted ? platforms.filter((p) => wanted.includes(p.name)) : chat ? [] : credentialedPlatforms(config);
 
   if (options.local) {
     const redis = await ensureRedis({ config, logger });

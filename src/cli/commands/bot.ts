@@ -14,10 +14,9 @@ export function registerBot(program: Command): void {
     .description('Run the configured platform adapters (Discord, Slack).')
     .action(async () => {
       const { config, logger } = getCliContext();
-      const platforms = credentialedPlatforms(config);
-      if (platforms.length === 0) throw new UserFacingError('no_platform', NO_PLATFORM_MESSAGE);
-      // The web chat has its own command (`mrag web`), so a bot never opens it by surprise.
-      const app = await startApp({ config, logger, worker: false, bots: true, local: false, platforms: platforms.map((p) => p.name) });
+      if (credentialedPlatforms(config).length === 0) throw new UserFacingError('no_platform', NO_PLATFORM_MESSAGE);
+      // Discord and Slack only: the web chat has its own command (`mrag web`).
+      const app = await startApp({ config, logger, worker: false, bots: true, local: false });
       await runUntilSignal(app, logger);
     });
 }
