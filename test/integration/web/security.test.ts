@@ -15,7 +15,7 @@ import { webTokenRequiredMessage } from '../../../src/bots/web/index.js';
 import { sseConnectionName } from '../../../src/bots/web/sse.js';
 import { closeRedisConnection, createRedisConnection } from '../../../src/queue/redis.js';
 import { startDiscordStandIn } from '../../platforms/discord-standin.js';
-import { buildIndex, launchBrowser, startWebStack, webEnv, workDir, type WebStack } from './harness.js';
+import { askInPage, buildIndex, launchBrowser, startWebStack, webEnv, workDir, type WebStack } from './harness.js';
 
 const run = promisify(execFile);
 const work = workDir('security');
@@ -192,6 +192,19 @@ describe('rate limits and sessions', () => {
     const again = new AbortController();
     expect((await session(`/api/conversations/${conversation}/events`, { signal: again.signal })).status).toBe(200);
     again.abort();
+  });
+
+  it('tells the browser when no worker takes its question', async () => {
+    const browser = await launchBrowser();
+    try {
+      await browser.page.goto(local.url);
+      await askInPage(browser.page, 'Is anybody there?');
+      const status = browser.page.locator('article.answer .status-line');
+      await expect.poll(() => status.innerText()).toBe('Waiting for a worker…');
+      await expect.poll(() => status.innerText(), { timeout: 30_000 }).toContain('no `mrag worker` is running');
+    } finally {
+      await browser.close();
+    }
   });
 
   it('refuses bad questions with a clear message and stores nothing', async () => {

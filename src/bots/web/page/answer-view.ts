@@ -20,6 +20,9 @@ const STATUS: Record<string, string> = {
   queued: 'Waiting for a worker…',
   thinking: 'Searching the documents and writing the answer…',
 };
+/** A question no worker took after this long gets a hint (`mrag web` alone answers nothing). */
+const NO_WORKER_HINT_MS = 15_000;
+const NO_WORKER_HINT = 'Still waiting for a worker: the queue may be busy, or no `mrag worker` is running.';
 
 export class AnswerView {
   readonly question: HTMLElement;
@@ -27,6 +30,7 @@ export class AnswerView {
   private readonly status: HTMLElement;
   private readonly body: HTMLElement;
   private text = '';
+  private started = false;
   private renderQueued = false;
   private finished = false;
   private feedbackButtons?: { up: HTMLButtonElement; down: HTMLButtonElement; status: HTMLElement };
@@ -41,6 +45,9 @@ export class AnswerView {
     this.status = h('p', { class: 'status-line' }, STATUS.queued);
     this.body = h('div', { class: 'answer-text' });
     this.article = h('article', { class: 'answer', id: this.anchor, 'aria-label': `Answer to: ${questionText.slice(0, 80)}`, 'aria-busy': 'true' }, this.status, this.body);
+    setTimeout(() => {
+      if (!this.started && !this.finished) this.status.textContent = NO_WORKER_HINT;
+    }, NO_WORKER_HINT_MS);
   }
 
   private get anchor(): string {
@@ -48,6 +55,7 @@ export class AnswerView {
   }
 
   setStatus(status: 'queued' | 'thinking'): void {
+    if (status === 'thinking') this.started = true;
     if (!this.finished && !this.text) this.status.textContent = STATUS[status] ?? '';
   }
 
@@ -57,6 +65,7 @@ export class AnswerView {
 
   setText(text: string): void {
     if (this.finished) return;
+    this.started = true;
     this.text = text;
     this.status.hidden = true;
     // Coalesce renders to one per frame however fast the tokens come.
