@@ -4,10 +4,10 @@
  * this function with different switches.
  */
 import type { Config } from '../config/env.js';
-import { UserFacingError } from '../errors.js';
+import { ConfigError, UserFacingError } from '../errors.js';
 import type { Logger } from '../log.js';
-import type { RunningAdapter } from '../bots/platform.js';
-import { configuredPlatforms } from '../bots/registry.js';
+import type { PlatformModule, RunningAdapter } from '../bots/platform.js';
+import { configuredPlatforms, credentialedPlatforms } from '../bots/registry.js';
 import { createAskGateway } from '../queue/ask-gateway.js';
 import { createFeedbackStore } from '../queue/feedback.js';
 import type { Platform } from '../queue/job.js';
@@ -20,15 +20,23 @@ import { ensureKnowledgeBase as ensureRagKnowledgeBase } from '../rag/knowledge-
 import { createHttpServer, type HttpServer } from './http-server.js';
 import { createOperations, instrumentAnswerer, instrumentGateway, instrumentWorkerSide } from './ops/index.js';
 import { ensureRedis } from './local-redis.js';
-import { runTerminalChat } from './terminal-chat.js';
+import { startTerminalChat } from './terminal-chat.js';
 
 export interface AppOptions {
   config: Config;
   logger: Logger;
   worker: boolean;
   bots: boolean;
-  /** `mrag start`: private Redis when none is reachable, ingest the shipped docs, terminal chat when no platform is configured. */
+  /** `mrag start` / `mrag chat`: private Redis when none is reachable, ingest the shipped docs. */
   local: boolean;
+  /**
+   * Adapters to start when `bots` is on. Default: the platforms enabled by credentials
+   * (Discord, Slack); the web chat starts only when listed (`mrag start`, `mrag web`);
+   * none with `chat`.
+   */
+  platforms?: readonly PlatformModule['name'][];
+  /** `mrag chat`: the terminal chat (needs `worker` and `bots`); no HTTP server. */
+  chat?: boolean;
   /** Terminal chat streams (tests). */
   chatInput?: NodeJS.ReadableStream;
   chatOutput?: NodeJS.WritableStream;
@@ -73,7 +81,9 @@ async function assemble(options: AppOptions, stack: (() => Promise<void>)[], sto
   const { logger } = options;
   let config = options.config;
   const platforms = configuredPlatforms(config);
-  const chat = options.local && options.worker && options.bots && platforms.length === 0;
+  const chat = options.chat === true && options.worker && options.bots;
+  const wanted = options.platforms;
+  const listening = wanted ? platforms.filter((p) => wanted.includes(p.name)) : chat ? [] : credentialedPlatforms(config);
 
   if (options.local) {
     const redis = await ensureRedis({ config, logger });
@@ -91,7 +101,7 @@ async function assemble(options: AppOptions, stack: (() => Promise<void>)[], sto
   // /healthz and /readyz answer while it waits for its index.
   let http: HttpServer | undefined;
   let httpUrl: string | undefined;
-  const httpPort = options.bots ? config.http.port : config.http.workerPort > 0 ? config.http.workerPort : undefined;
+  const httpPort = options.bots ? (chat ? undefined : config.http.port) : config.http.workerPort > 0 ? config.http.workerPort : undefined;
   if (httpPort !== undefined) {
     http = createHttpServer({ logger });
     stack.push(() => http!.close());
@@ -99,12 +109,13 @@ async function assemble(options: AppOptions, stack: (() => Promise<void>)[], sto
   }
   const listen = async () => {
     if (!http || httpPort === undefined || httpUrl) return;
-    httpUrl = (await http.listen(config.http.host, httpPort)).url;
+    httpUrl = await listenOrExplain(http, config.http.host, httpPort, options.bots ? 'HTTP_PORT' : 'WORKER_HTTP_PORT');
     logger.info({ url: httpUrl }, 'http server listening');
   };
   if (!options.bots) await listen();
 
   let terminal: ReturnType<typeof createTerminalWorkerSide> | undefined;
+  let retriever: RunningAnswerer['retriever'];
   if (options.worker) {
     if (options.local) await (options.ensureKnowledgeBase ?? ensureRagKnowledgeBase)({ config, logger });
     else if (!options.createAnswerer) await ops.waitForIndex(); // the real answerer opens the index under DATA_DIR
@@ -112,6 +123,7 @@ async function assemble(options: AppOptions, stack: (() => Promise<void>)[], sto
     stack.push(() => running.close());
     ops.workerStarted(running);
     const answerer = instrumentAnswerer(running);
+    retriever = running.retriever;
     const sides: Partial<Record<Platform, PlatformWorkerSide>> = {};
     for (const p of platforms) {
       const side = p.createWorkerSide({ config, logger, connection });
@@ -119,7 +131,7 @@ async function assemble(options: AppOptions, stack: (() => Promise<void>)[], sto
       if (side.close) stack.push(side.close.bind(side));
     }
     if (chat) {
-      terminal = createTerminalWorkerSide({ output: options.chatOutput });
+      terminal = createTerminalWorkerSide({ output: options.chatOutput, startedAt: Date.now() });
       sides.terminal = instrumentWorkerSide('terminal', terminal);
     }
     const workerConnection = createRedisConnection(config.redis.url, { logger });
@@ -135,14 +147,16 @@ async function assemble(options: AppOptions, stack: (() => Promise<void>)[], sto
     stack.push(() => gateway.close());
     const feedback = createFeedbackStore(connection, config.redis.prefix);
     const failures: unknown[] = [];
-    for (const p of platforms) {
+    for (const p of listening) {
       try {
-        const adapter = await p.startAdapter({ config, gateway, logger, http, feedback });
+        const adapter = await p.startAdapter({ config, gateway, logger, http, feedback, retriever });
         adapters.set(p.name, adapter);
         ops.adapterStarted(p.name, adapter);
         stack.push(() => adapter.stop());
         logger.info({ platform: p.name }, 'adapter started');
       } catch (err) {
+        // A configuration mistake (e.g. the web chat on a reachable address without WEB_TOKEN) stops start-up.
+        if (err instanceof ConfigError) throw err;
         // One platform's start-up failure does not stop the others: log the fix, report it in /readyz.
         const detail = err instanceof Error ? err.message : String(err);
         failures.push(err);
@@ -152,15 +166,33 @@ async function assemble(options: AppOptions, stack: (() => Promise<void>)[], sto
         logger.error({ platform: p.name, err: detail }, 'adapter failed to start; the other platforms keep running');
       }
     }
-    if (platforms.length > 0 && failures.length === platforms.length) throw failures[0];
+    if (listening.length > 0 && failures.length === listening.length) throw failures[0];
     if (chat && terminal) {
-      finished = runTerminalChat({ gateway, side: terminal, input: options.chatInput, output: options.chatOutput });
-    } else if (options.local && platforms.length > 0) {
-      logger.info({ platforms: platforms.map((p) => p.name) }, 'bot and worker running');
+      const session = startTerminalChat({ gateway, side: terminal, input: options.chatInput, output: options.chatOutput });
+      stack.push(async () => session.close());
+      finished = session.finished;
+    } else if (options.local && listening.length > 0) {
+      logger.info({ platforms: listening.map((p) => p.name) }, 'bot and worker running');
     }
   }
   await listen();
   return { finished, httpUrl, adapters, stop };
+}
+
+/** Listen, turning "port taken" into one line naming the variable to change. */
+async function listenOrExplain(http: HttpServer, host: string, port: number, variable: string): Promise<string> {
+  try {
+    return (await http.listen(host, port)).url;
+  } catch (err) {
+    const code = (err as { code?: string }).code;
+    if (code === 'EADDRINUSE') {
+      throw new UserFacingError('http_port_in_use', `Port ${port} on ${host} is already in use (${variable}): stop the other process or set ${variable} to a free port.`);
+    }
+    if (code === 'EADDRNOTAVAIL' || code === 'ENOTFOUND' || code === 'EACCES') {
+      throw new UserFacingError('http_listen_failed', `Cannot listen on ${host}:${port} (${code}): check HTTP_HOST and ${variable}.`);
+    }
+    throw err;
+  }
 }
 
 async function checkRedis(connection: Redis, config: Config): Promise<void> {

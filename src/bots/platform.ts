@@ -9,6 +9,7 @@ import type { FeedbackStore } from '../queue/feedback.js';
 import type { AskGateway } from '../queue/gateway.js';
 import type { Platform, PlatformWorkerSide } from '../queue/index.js';
 import type { Redis } from '../queue/redis.js';
+import type { Retriever } from '../rag/types.js';
 
 /** What `/readyz` and the start-up log say about one platform connection. */
 export interface AdapterHealth {
@@ -30,6 +31,11 @@ export interface AdapterDeps {
   http?: HttpServer;
   /** Where feedback clicks (👍/👎 on an answer) are stored; absent = no feedback buttons are handled. */
   feedback?: FeedbackStore;
+  /**
+   * The knowledge base when this process loaded it (a worker runs here too): bots never do
+   * RAG work, but a page may offer search where it costs nothing extra (the web chat).
+   */
+  retriever?: Retriever;
 }
 
 export interface PlatformModule {

@@ -8,6 +8,7 @@ import { ConfigError, UserFacingError } from '../errors.js';
 import { createCliContext } from './context.js';
 import { registerAsk } from './commands/ask.js';
 import { registerBot } from './commands/bot.js';
+import { registerChat } from './commands/chat.js';
 import { registerDiscord } from './commands/discord.js';
 import { registerDoctor } from './commands/doctor.js';
 import { registerEval } from './commands/eval.js';
@@ -16,6 +17,7 @@ import { registerIngest } from './commands/ingest.js';
 import { registerModel } from './commands/model.js';
 import { registerSearch } from './commands/search.js';
 import { registerStart } from './commands/start.js';
+import { registerWeb } from './commands/web.js';
 import { registerWorker } from './commands/worker.js';
 
 export function buildProgram(): Command {
@@ -37,6 +39,8 @@ export function buildProgram(): Command {
   registerWorker(program);
   registerBot(program);
   registerStart(program);
+  registerWeb(program);
+  registerChat(program);
   registerDiscord(program);
   registerFeedback(program);
   registerDoctor(program);

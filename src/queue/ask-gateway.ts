@@ -68,7 +68,7 @@ export function createAskGateway(deps: { config: Config; connection: Redis; logg
         logger.warn({ platform: event.platform }, 'queue full: question turned away');
         return { ok: false, reason: 'busy', message: BUSY_MESSAGE };
       }
-      const user = await hitRateLimit(connection, keys.rateUser(prefix, event.platform, event.userId), config.limits.userPerMinute);
+      const user = await hitRateLimit(connection, keys.rateUser(prefix, event.platform, event.userId), event.userPerMinute ?? config.limits.userPerMinute);
       if (!user.allowed) return { ok: false, reason: 'rate_limited', message: rateLimitedMessage(user.retryAfterMs, 'user') };
       const channel = await hitRateLimit(
         connection,

@@ -11,6 +11,8 @@ export interface IncomingEvent {
   eventId: string;
   userId: string;
   channelId: string;
+  /** Questions per minute allowed to this user instead of RATE_LIMIT_USER_PER_MINUTE (the single local user of the web chat or terminal). */
+  userPerMinute?: number;
 }
 
 export type Admission =

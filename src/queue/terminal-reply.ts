@@ -4,6 +4,7 @@
  * the answer to a question it enqueued.
  */
 import type { Answer } from '../rag/types.js';
+import { PermanentJobError } from './errors.js';
 import { fetchImageBytes } from './fetch-image.js';
 import type { PlatformWorkerSide, Reply, ReplyContext } from './reply.js';
 
@@ -62,8 +63,20 @@ class TerminalReply implements Reply {
   }
 }
 
-export function createTerminalWorkerSide(options: { output?: NodeJS.WritableStream } = {}): TerminalWorkerSide {
+/** A question asked in an earlier chat session (quit mid-answer, handed back to the queue): nobody is waiting for it. */
+class StaleTerminalReply implements Reply {
+  async start(): Promise<void> {
+    throw new PermanentJobError('terminal question from an earlier chat session', '');
+  }
+  async update(): Promise<void> {}
+  async finish(): Promise<void> {}
+  async fail(): Promise<void> {}
+}
+
+/** `startedAt`: jobs created before it belong to an earlier chat session and are dropped unanswered. */
+export function createTerminalWorkerSide(options: { output?: NodeJS.WritableStream; startedAt?: number } = {}): TerminalWorkerSide {
   const output = options.output ?? process.stdout;
+  const startedAt = options.startedAt ?? 0;
   const outcomes = new Map<string, TerminalOutcome>();
   const waiters = new Map<string, (outcome: TerminalOutcome) => void>();
   const settle = (eventId: string, outcome: TerminalOutcome) => {
@@ -76,7 +89,8 @@ export function createTerminalWorkerSide(options: { output?: NodeJS.WritableStre
     }
   };
   return {
-    createReply: (context: ReplyContext) => new TerminalReply(output, (outcome) => settle(context.job.eventId, outcome)),
+    createReply: (context: ReplyContext) =>
+      context.job.createdAt < startedAt ? new StaleTerminalReply() : new TerminalReply(output, (outcome) => settle(context.job.eventId, outcome)),
     fetchImage: (url, maxBytes) => fetchImageBytes(url, maxBytes),
     waitFor(eventId) {
       const known = outcomes.get(eventId);

@@ -18,12 +18,13 @@ import type { Embedder } from './embed/embedder.js';
 import { readModelConfig } from './embed/identity.js';
 import { locateModel, modelCacheDir } from './embed/model-files.js';
 import { assertIndexLayout, assertSameModel } from './index/model-check.js';
-import type { IndexMeta } from './index/schema.js';
+import type { IndexMeta, StoredDocument } from './index/schema.js';
 import { IndexStore, indexDir, readIndexMeta } from './index/store.js';
 import { ingest, type IngestSummary } from './ingest/ingest.js';
 import { resolveRetrievalLevel } from './retrieval-level.js';
+import { fileOfSource, isUrl } from './ingest/sources.js';
 import { Searcher } from './search/searcher.js';
-import type { Retriever, RetrievalLevel } from './types.js';
+import type { FigureRecord, Retriever, RetrievalLevel } from './types.js';
 
 export interface KnowledgeBaseInfo {
   /** The embedding model the index's vectors came from; absent while it has none. */
@@ -140,5 +141,47 @@ export async function ensureKnowledgeBase(deps: KnowledgeBaseDeps): Promise<Inge
     return summary;
   } finally {
     if (resolution.ownsEmbedder) await resolution.embedder?.close();
+  }
+}
+
+/** A document of the index as a catalogue lists it; `file` is the absolute path of a local source. */
+export type CatalogDocument = StoredDocument & { file?: string };
+
+/** What the index holds, for browsing (the web chat's knowledge base page). */
+export interface Catalog {
+  /** The embedding model of the index's vectors; absent while it has none (built at level 2). */
+  model?: string;
+  /** Changes whenever an ingest commits (see `indexGeneration`). */
+  generation: number;
+  updatedAt: string;
+  documents: CatalogDocument[];
+  /** Every figure, `imagePath` absolute. */
+  figures: FigureRecord[];
+}
+
+/** The index's current generation, or undefined when there is no index under `dataDir`. */
+export const indexGeneration = (dataDir: string): number | undefined => readIndexMeta(dataDir)?.generation;
+
+/**
+ * Read the documents and figures of the index under `dataDir` (read-only; no embedding
+ * model needed). Undefined when there is no index.
+ */
+export async function readCatalog(dataDir: string): Promise<Catalog | undefined> {
+  const store = await IndexStore.open(dataDir);
+  if (!store) return undefined;
+  try {
+    const [documents, figureRows] = await Promise.all([store.documents(), store.listFigures()]);
+    return {
+      model: store.info.model,
+      generation: store.info.generation,
+      updatedAt: store.info.updatedAt,
+      documents: documents.map((d) => (isUrl(d.source) ? d : { ...d, file: fileOfSource(d.source) })),
+      figures: figureRows.map(({ rev: _r, searchText: _s, ...figure }) => ({
+        ...figure,
+        imagePath: path.resolve(dataDir, figure.imagePath),
+      })),
+    };
+  } finally {
+    await store.close();
   }
 }

@@ -13,7 +13,7 @@
 import type { Config } from '../../config/env.js';
 import type { Logger } from '../../log.js';
 import { openKnowledgeBase, type KnowledgeBase } from '../knowledge-base.js';
-import type { Answerer } from '../types.js';
+import type { Answerer, Retriever } from '../types.js';
 import { createOllamaPool } from '../llm/ollama-pool.js';
 import { checkOllama, type OllamaCheckReport, type PullProgress } from '../llm/ollama-startup.js';
 import { createAnswerPipeline, type AnswerPipelineOptions } from './pipeline.js';
@@ -27,6 +27,8 @@ export { parseCitations } from './citations.js';
 export interface RunningAnswerer extends Answerer {
   /** What the start-up check found (hosts ready / unreachable / pulled); absent for stub answerers. */
   readonly ollama?: OllamaCheckReport;
+  /** The knowledge base it answers from (the web chat's knowledge base page searches it in-process). */
+  readonly retriever?: Retriever;
   close(): Promise<void>;
 }
 
@@ -55,6 +57,7 @@ export async function createAnswerer(deps: CreateAnswererDeps): Promise<RunningA
   const pipeline = createAnswerPipeline({ retriever: knowledgeBase, llm: pool, config, logger, options: deps.options });
   return {
     ollama,
+    retriever: knowledgeBase,
     answer: (question, options) => pipeline.answer(question, options),
     close: async () => {
       pool.close();

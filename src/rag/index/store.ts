@@ -257,6 +257,14 @@ export class IndexStore {
     for (const batch of groups.values()) await this.tables[table].mergeInsert('id').whenMatchedUpdateAll().execute(batch);
   }
 
+  /** Figure rows without their vectors, for listing (every other column, whatever the layout adds). */
+  async listFigures(): Promise<StoredFigure[]> {
+    const vectors = new Set(['vector', 'captionVector']);
+    const columns = (await this.tables.figures.schema()).fields.map((f) => f.name).filter((name) => !vectors.has(name));
+    const rows = await this.tables.figures.query().select(columns).toArray();
+    return rows.map((r) => storedFigureSchema.parse({ ...r }));
+  }
+
   /** Insert or replace one document with its chunks and figures (see the ordering note above). */
   async replaceDocument(doc: StoredDocument, chunks: ChunkRow[], figures: FigureRow[]): Promise<void> {
     const { docId, hash } = doc;

@@ -18,8 +18,8 @@ afterEach(async () => {
   for (const c of cleanups.splice(0).reverse()) await c();
 });
 
-describe('mrag start (composition)', () => {
-  it('with no platform configured, answers in a terminal chat through the queue and keeps context for follow-ups', async () => {
+describe('mrag chat (composition)', () => {
+  it('answers in a terminal chat through the queue and keeps context for follow-ups', async () => {
     const config = testConfig();
     cleanups.push(() => cleanPrefix(config.redis.url, config.redis.prefix));
     const answerer = createStubAnswerer();
@@ -34,6 +34,7 @@ describe('mrag start (composition)', () => {
       worker: true,
       bots: true,
       local: true,
+      chat: true,
       chatInput: input,
       chatOutput: output,
       createAnswerer: async () => ({ ...answerer, answer: answerer.answer, close: async () => undefined }),
@@ -51,9 +52,8 @@ describe('mrag start (composition)', () => {
     await app.finished;
 
     expect(printed).toContain('[1] Doc › Intro (data/doc.md)');
-    // The process's HTTP server (web chat, health) listens on HTTP_PORT (0 here: a free port).
-    expect(app.httpUrl).toMatch(/^http:\/\/127\.0\.0\.1:\d+$/);
-    expect(await (await fetch(`${app.httpUrl}/healthz`)).json()).toEqual({ ok: true });
+    // The terminal chat serves no HTTP (a `mrag start` may be using HTTP_PORT already).
+    expect(app.httpUrl).toBeUndefined();
     const follow = answerer.calls.find((c) => c.question === 'And the image encoder?')!;
     expect(follow.history.map((t) => t.question)).toEqual(['What is CLIP?', '/new-ish is not a command']);
   });
