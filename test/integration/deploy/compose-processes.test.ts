@@ -214,7 +214,7 @@ describe('the Compose services as processes, configured by .env', () => {
     expect(answer).toContain('the worker answers in the thread');
     // No terminal chat: nothing was printed to stdout for a person at a prompt.
     expect(start.output()).not.toContain('Ask a question');
-    expect(start.output()).toContain('"platforms":["slack"]');
+    expect(start.output()).toMatch(/"platforms":\[[^\]]*"slack"/); // beside the web chat, which `mrag start` always serves
     expect(await stop(start)).toBe(0);
   });
 });
