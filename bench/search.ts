@@ -21,7 +21,7 @@ import { loadConfig } from '../src/config/env.js';
 import { createLogger } from '../src/log.js';
 import { createEmbedder } from '../src/rag/embed/embedder.js';
 import { l2normalize } from '../src/rag/embed/vector.js';
-import { ANN_NPROBES, ANN_REFINE_FACTOR } from '../src/rag/index/store.js';
+import { ANN_NPROBES, ANN_REFINE_FACTOR } from '../src/rag/index/ann.js';
 import { ingest } from '../src/rag/ingest/ingest.js';
 import { VectorMatrix } from '../src/rag/search/vector-matrix.js';
 

@@ -20,6 +20,7 @@ import * as lancedb from '@lancedb/lancedb';
 import { Field, FixedSizeList, Schema } from 'apache-arrow';
 import { UserFacingError } from '../../errors.js';
 import type { ModelIdentity } from '../embed/identity.js';
+import { ANN_MIN_ROWS, annIndexConfig, annQueryPlan, type AnnQueryPlan } from './ann.js';
 import { assertIndexLayout, assertSameModel, identityOfModel } from './model-check.js';
 import {
   INDEX_SCHEMA_VERSION,
@@ -54,6 +55,12 @@ export type VectorColumn = 'vector' | 'captionVector';
 /** The vector columns of each table. */
 export const VECTOR_COLUMNS: Record<TableName, VectorColumn[]> = { chunks: ['vector'], figures: ['vector', 'captionVector'] };
 
+/** The row type of a table as search returns it (no vector columns). */
+export type RowOf<T extends TableName> = T extends 'chunks' ? StoredChunk : StoredFigure;
+
+/** The non-vector columns read back with search hits (what the row schemas validate). */
+const ROW_COLUMNS: Record<TableName, string[]> = { chunks: Object.keys(storedChunkSchema.shape), figures: Object.keys(storedFigureSchema.shape) };
+
 /** One hit of a ranked list from the store: row id and the list's own score. */
 export interface StoreHit {
   id: string;
@@ -72,16 +79,7 @@ function withVectors(schema: Schema, table: TableName, dim: number | undefined):
 
 const vectorSqlType = (dim: number) => `FixedSizeList(${dim}, Float32)`;
 
-/**
- * From this many rows on, a vector column gets a LanceDB IVF-PQ (ANN) index at commit and
- * hybrid search uses it. Below it, exact search over the in-memory matrix is both faster and
- * exact (bench/search.ts: LanceDB's flat scan is several times slower than a plain loop here).
- */
-export const ANN_MIN_ROWS = 100_000;
-/** IVF partitions probed per query, and PQ candidates re-ranked exactly (× limit): recall over speed. */
-export const ANN_NPROBES = 40;
-export const ANN_REFINE_FACTOR = 40;
-
+export { ANN_MIN_ROWS, annIndexConfig } from './ann.js';
 export const indexDir = (dataDir: string) => path.join(dataDir, 'index');
 const metaPath = (dataDir: string) => path.join(indexDir(dataDir), 'meta.json');
 
@@ -118,6 +116,9 @@ const relativeToData = (dataDir: string, file: string) => {
 };
 
 export class IndexStore {
+  /** Query plans by column and table version (vectorSearch). */
+  private readonly plans = new Map<string, AnnQueryPlan>();
+
   private constructor(
     readonly dataDir: string,
     private meta: IndexMeta,
@@ -319,42 +320,78 @@ export class IndexStore {
       if (dim === undefined || !(await this.hasVectorColumns(name))) continue;
       const rows = await table.countRows(`${column} IS NOT NULL`);
       if (rows < annMinRows) continue;
-      const numSubVectors = dim % 16 === 0 ? dim / 16 : 1;
-      await table.createIndex(column, { config: lancedb.Index.ivfPq({ numPartitions: Math.round(Math.sqrt(rows)), numSubVectors, distanceType: 'dot' }), replace: true });
+      await table.createIndex(column, { config: annIndexConfig(rows), replace: true });
     }
     const latest = readIndexMeta(this.dataDir) ?? this.meta;
     this.meta = { ...this.meta, generation: latest.generation + 1, updatedAt: new Date().toISOString() };
     writeFileAtomic(metaPath(this.dataDir), JSON.stringify(this.meta, null, 2));
   }
 
-  /** BM25 full-text search, best first, with LanceDB's BM25 `_score`. Empty when the table has no text index yet. */
-  async fullText(table: TableName, query: string, limit: number): Promise<StoreHit[]> {
+  /**
+   * BM25 full-text search, best first, with LanceDB's BM25 `_score`. Empty when the table has
+   * no text index yet. With `rows`, every hit carries its row (no vector columns).
+   */
+  async fullText<T extends TableName>(table: T, query: string, limit: number, options: { rows?: boolean } = {}): Promise<Array<StoreHit & { row?: RowOf<T> }>> {
     const column = table === 'chunks' ? 'text' : 'searchText';
     const indices = await this.tables[table].listIndices();
     if (!indices.some((i) => i.columns.includes(column))) return [];
-    const rows = await this.tables[table].search(query, 'fts', column).select(['id', '_score']).limit(limit).toArray();
-    return rows.map((r) => ({ id: String(r.id), score: Number(r._score) }));
+    const select = options.rows ? [...ROW_COLUMNS[table], '_score'] : ['id', '_score'];
+    const rows = await this.tables[table].search(query, 'fts', column).select(select).limit(limit).toArray();
+    return rows.map((r) => ({ id: String(r.id), score: Number(r._score), ...(options.rows ? { row: this.rowOf(table, r) } : {}) }));
+  }
+
+  /** The type of the vector (ANN) index on `column` (e.g. 'IvfHnswSq'), or undefined when it has none. */
+  async vectorIndexType(table: TableName, column: VectorColumn): Promise<string | undefined> {
+    return (await this.tables[table].listIndices()).find((i) => i.columns.includes(column) && i.indexType !== 'FTS')?.indexType;
   }
 
   async hasVectorIndex(table: TableName, column: VectorColumn): Promise<boolean> {
-    return (await this.tables[table].listIndices()).some((i) => i.columns.includes(column) && i.indexType !== 'FTS');
+    return (await this.vectorIndexType(table, column)) !== undefined;
+  }
+
+  /** Whether any row has a vector in `column` (reads until the first one). */
+  async hasAnyVector(table: TableName, column: VectorColumn): Promise<boolean> {
+    if (!(await this.hasVectorColumns(table))) return false;
+    return (await this.tables[table].query().where(`${column} IS NOT NULL`).select(['id']).limit(1).toArray()).length > 0;
+  }
+
+  /** Rows of a table (all, or those matching a SQL `filter` such as 'vector IS NOT NULL'). */
+  async countRows(table: TableName, filter?: string): Promise<number> {
+    return this.tables[table].countRows(filter);
   }
 
   /**
-   * ANN search through the IVF-PQ index (rows added since the index was built are scanned
-   * too), best first. Score: cosine similarity (LanceDB's dot `_distance` is 1 − dot).
+   * Nearest rows to a unit `query` in `column`, best first, score = cosine similarity. Through
+   * the column's ANN index when it has one (rows added since it was built are scanned too;
+   * see ann.ts for the query plan), else an exact flat scan. With `rows`, every hit carries
+   * its row (no vector columns), read for the hits only.
    */
-  async vectorSearch(table: TableName, column: VectorColumn, query: Float32Array, limit: number): Promise<StoreHit[]> {
-    const rows = await this.tables[table]
-      .vectorSearch(Array.from(query))
-      .column(column)
-      .distanceType('dot')
-      .nprobes(ANN_NPROBES)
-      .refineFactor(ANN_REFINE_FACTOR)
-      .limit(limit)
-      .select(['id', '_distance'])
-      .toArray();
-    return rows.map((r) => ({ id: String(r.id), score: 1 - Number(r._distance) }));
+  async vectorSearch<T extends TableName>(table: T, column: VectorColumn, query: Float32Array, limit: number, options: { rows?: boolean } = {}): Promise<Array<StoreHit & { row?: RowOf<T> }>> {
+    const plan = await this.queryPlan(table, column);
+    let q = this.tables[table].vectorSearch(query).column(column).distanceType(plan.distance).nprobes(plan.nprobes).limit(limit);
+    if (plan.ef) q = q.ef(plan.ef(limit));
+    if (plan.refine) q = q.refineFactor(plan.refine);
+    const rows = await q.select(options.rows ? [...ROW_COLUMNS[table], '_distance'] : ['id', '_distance']).toArray();
+    return rows.map((r) => ({ id: String(r.id), score: plan.cosine(Number(r._distance)), ...(options.rows ? { row: this.rowOf(table, r) } : {}) }));
+  }
+
+  /** The query plan of a column's index, looked up once per table version. */
+  private async queryPlan(table: TableName, column: VectorColumn): Promise<AnnQueryPlan> {
+    const key = `${table}.${column}@${await this.tables[table].version()}`;
+    let plan = this.plans.get(key);
+    if (!plan) {
+      plan = annQueryPlan(await this.vectorIndexType(table, column));
+      this.plans.clear();
+      this.plans.set(key, plan);
+    }
+    return plan;
+  }
+
+  /** A stored row read back (vector columns excluded), validated; figure paths made absolute. */
+  private rowOf<T extends TableName>(table: T, r: Record<string, unknown>): RowOf<T> {
+    if (table === 'chunks') return storedChunkSchema.parse({ ...r }) as RowOf<T>;
+    const row = storedFigureSchema.parse({ ...r });
+    return { ...row, imagePath: path.resolve(this.dataDir, row.imagePath) } as RowOf<T>;
   }
 
   async close(): Promise<void> {
