@@ -14,6 +14,13 @@
  * Distance: 'l2' on unit vectors ranks exactly as cosine (LanceDB's l2 is the squared
  * distance, 2 − 2·cos). LanceDB 0.31's HNSW with 'dot' returned the wrong neighbours here
  * (recall@10 0.12 on the same data), so it is not used.
+ *
+ * The figures' `captionVector` column gets no ANN index: LanceDB 0.31 cannot train IVF
+ * partitions or a quantiser on a nullable column whose name has capitals (its training
+ * filter lower-cases the name: "No field named captionvector"). Past the threshold it is
+ * searched by an exact flat scan on disk (streamed, memory-bounded; its cost grows with the
+ * figure count: bench/search.ts `flatScan`). Renaming the column (e.g. `caption_vector`) at
+ * the next index layout change lifts this.
  */
 import * as lancedb from '@lancedb/lancedb';
 
@@ -30,6 +37,9 @@ export const ANN_ROWS_PER_PARTITION = 250_000;
 /** HNSW neighbours per node and candidate list while building (LanceDB's defaults are 20 and 300). */
 export const ANN_HNSW_M = 20;
 export const ANN_HNSW_EF_CONSTRUCTION = 150;
+
+/** Whether LanceDB can build an ANN index on the column (see above: not on names with capitals). */
+export const annIndexable = (column: string) => column === column.toLowerCase();
 
 /** The index a vector column of `rows` rows gets. */
 export function annIndexConfig(rows: number): lancedb.Index {

@@ -20,7 +20,7 @@ import * as lancedb from '@lancedb/lancedb';
 import { Field, FixedSizeList, Schema } from 'apache-arrow';
 import { UserFacingError } from '../../errors.js';
 import type { ModelIdentity } from '../embed/identity.js';
-import { ANN_MIN_ROWS, annIndexConfig, annQueryPlan, type AnnQueryPlan } from './ann.js';
+import { ANN_MIN_ROWS, annIndexConfig, annIndexable, annQueryPlan, type AnnQueryPlan } from './ann.js';
 import { assertIndexLayout, assertSameModel, identityOfModel } from './model-check.js';
 import {
   INDEX_SCHEMA_VERSION,
@@ -78,6 +78,8 @@ function withVectors(schema: Schema, table: TableName, dim: number | undefined):
 }
 
 const vectorSqlType = (dim: number) => `FixedSizeList(${dim}, Float32)`;
+/** A column name in a LanceDB filter, in backticks: unquoted names are lower-cased (captionVector → captionvector), double quotes make a string. */
+const sqlColumn = (column: string) => `\`${column}\``;
 
 export { ANN_MIN_ROWS, annIndexConfig } from './ann.js';
 export const indexDir = (dataDir: string) => path.join(dataDir, 'index');
@@ -242,7 +244,7 @@ export class IndexStore {
   /** Ids of rows whose `column` holds no vector yet (what an upgrade from level 2 must embed). */
   async idsWithoutVector(table: TableName, column: VectorColumn = 'vector'): Promise<string[]> {
     if (!(await this.hasVectorColumns(table))) return (await this.tables[table].query().select(['id']).toArray()).map((r) => String(r.id));
-    return (await this.tables[table].query().where(`${column} IS NULL`).select(['id']).toArray()).map((r) => String(r.id));
+    return (await this.tables[table].query().where(`${sqlColumn(column)} IS NULL`).select(['id']).toArray()).map((r) => String(r.id));
   }
 
   /** Set the vectors of existing rows by id (other columns untouched); absent fields stay as they are. */
@@ -317,8 +319,8 @@ export class IndexStore {
     for (const [name, column] of annColumns) {
       const table = this.tables[name];
       // IVF-PQ trains on the rows that have a vector.
-      if (dim === undefined || !(await this.hasVectorColumns(name))) continue;
-      const rows = await table.countRows(`${column} IS NOT NULL`);
+      if (dim === undefined || !annIndexable(column) || !(await this.hasVectorColumns(name))) continue;
+      const rows = await table.countRows(`${sqlColumn(column)} IS NOT NULL`);
       if (rows < annMinRows) continue;
       await table.createIndex(column, { config: annIndexConfig(rows), replace: true });
     }
@@ -328,8 +330,8 @@ export class IndexStore {
   }
 
   /**
-   * BM25 full-text search, best first, with LanceDB's BM25 `_score`. Empty when the table has
-   * no text index yet. With `rows`, every hit carries its row (no vector columns).
+   * BM25 full-text search, best first, with LanceDB's BM25 `_score` (ties by id). Empty when the
+   * table has no text index yet. With `rows`, every hit carries its row (no vector columns).
    */
   async fullText<T extends TableName>(table: T, query: string, limit: number, options: { rows?: boolean } = {}): Promise<Array<StoreHit & { row?: RowOf<T> }>> {
     const column = table === 'chunks' ? 'text' : 'searchText';
@@ -337,7 +339,10 @@ export class IndexStore {
     if (!indices.some((i) => i.columns.includes(column))) return [];
     const select = options.rows ? [...ROW_COLUMNS[table], '_score'] : ['id', '_score'];
     const rows = await this.tables[table].search(query, 'fts', column).select(select).limit(limit).toArray();
-    return rows.map((r) => ({ id: String(r.id), score: Number(r._score), ...(options.rows ? { row: this.rowOf(table, r) } : {}) }));
+    // Equal BM25 scores come back in no fixed order: break ties by id, so rankings are repeatable.
+    return rows
+      .map((r) => ({ id: String(r.id), score: Number(r._score), ...(options.rows ? { row: this.rowOf(table, r) } : {}) }))
+      .sort((a, b) => b.score - a.score || (a.id < b.id ? -1 : a.id > b.id ? 1 : 0));
   }
 
   /** The type of the vector (ANN) index on `column` (e.g. 'IvfHnswSq'), or undefined when it has none. */
@@ -352,7 +357,7 @@ export class IndexStore {
   /** Whether any row has a vector in `column` (reads until the first one). */
   async hasAnyVector(table: TableName, column: VectorColumn): Promise<boolean> {
     if (!(await this.hasVectorColumns(table))) return false;
-    return (await this.tables[table].query().where(`${column} IS NOT NULL`).select(['id']).limit(1).toArray()).length > 0;
+    return (await this.tables[table].query().where(`${sqlColumn(column)} IS NOT NULL`).select(['id']).limit(1).toArray()).length > 0;
   }
 
   /** Rows of a table (all, or those matching a SQL `filter` such as 'vector IS NOT NULL'). */

@@ -40,6 +40,9 @@ export interface TableView<T extends TableName> {
   similarities(column: VectorColumn, v: Float32Array, candidates: number): Promise<{ rows: Array<RecordOf<T>>; similarities: Float32Array }>;
 }
 
+/** Best first; equal scores (identical vectors, e.g. the same caption twice) by id, so that every view ranks alike. */
+const byScoreThenId = <H extends { id: string; score: number }>(a: H, b: H) => b.score - a.score || (a.id < b.id ? -1 : a.id > b.id ? 1 : 0);
+
 /** A stored row as search returns it: without its revision and (figures) the BM25 text column. */
 export function recordOf<T extends TableName>(table: T, row: RowOf<TableName> | (RowOf<TableName> & { vector?: unknown; captionVector?: unknown })): RecordOf<T> {
   const { vector: _v, captionVector: _c, rev: _r, ...rest } = row as RowOf<'figures'> & { vector?: unknown; captionVector?: unknown };
@@ -103,10 +106,13 @@ export class MemoryTable<T extends TableName> implements TableView<T> {
   async vectorHits(column: VectorColumn, v: Float32Array, k: number) {
     const col = this.vectors.get(column);
     if (!col) return [];
-    return col.matrix.topK(v, k).map((h) => {
-      const row = this.rows[col.rows[h.index]!]!;
-      return { id: row.id, score: h.score, row };
-    });
+    return col.matrix
+      .topK(v, k)
+      .map((h) => {
+        const row = this.rows[col.rows[h.index]!]!;
+        return { id: row.id, score: h.score, row };
+      })
+      .sort(byScoreThenId);
   }
 
   async textHits(query: string, k: number) {
@@ -147,7 +153,7 @@ export class DiskTable<T extends TableName> implements TableView<T> {
 
   async vectorHits(column: VectorColumn, v: Float32Array, k: number) {
     if (!this.vectorColumns.has(column)) return [];
-    return this.withRecords(await this.store.vectorSearch(this.table, column, v, k, { rows: true }));
+    return this.withRecords(await this.store.vectorSearch(this.table, column, v, k, { rows: true })).sort(byScoreThenId);
   }
 
   async textHits(query: string, k: number) {
