@@ -36,8 +36,21 @@ const TARGETS: Record<number, { p50Ms: number; rssMb?: number }> = { 100_000: { 
 
 let seed = 42;
 const rand = () => ((seed = (seed * 16807) % 2147483647) / 2147483647) * 2 - 1;
-const WORDS = 'queue worker slack discord figure index ollama redis chart table token thread answer model vector search cluster shard replica latency memory disk cache batch stream gateway webhook socket embed chunk caption source'.split(' ');
-const sentence = (r: number) => Array.from({ length: 12 }, (_, i) => WORDS[(r * 7 + i * 13 + (r % 97) * i) % WORDS.length]).join(' ') + ` row${r}`;
+/**
+ * Chunk text: 40 words drawn from a 20,000-word vocabulary with a Zipf-like law (a few words
+ * in most rows, most words rare), like prose: BM25's cost depends on how common query words are.
+ */
+const VOCABULARY = 20_000;
+function sentence(r: number): string {
+  let h = (r * 2654435761) >>> 0;
+  const words: string[] = [];
+  for (let i = 0; i < 40; i++) {
+    h = Math.imul(h ^ (h >>> 15), 2246822519) >>> 0;
+    h = (h + 0x9e3779b9) >>> 0;
+    words.push(`w${Math.floor(Math.exp((h / 2 ** 32) * Math.log(VOCABULARY)))}`);
+  }
+  return words.join(' ');
+}
 
 /** Vectors around √n random centres (cosine to their centre ≈ 0.8): real embeddings are clustered. */
 function synthetic(n: number): Float32Array {
@@ -82,7 +95,7 @@ try {
     const queries = Array.from({ length: QUERIES }, () => {
       const r = Math.floor(Math.abs(rand()) * (n - 1));
       const vector = l2normalize(Float32Array.from({ length: DIM }, (_, i) => data[r * DIM + i]! + 0.03 * rand()));
-      return { text: sentence(r).split(' ').slice(2, 6).join(' '), vector };
+      return { text: sentence(r).split(' ').slice(2, 8).join(' '), vector };
     });
     const matrix = new VectorMatrix(DIM, data);
     const exactMs: number[] = [];

@@ -114,28 +114,31 @@ export class Searcher implements Retriever {
     } else {
       const chunkLists: Array<RankedWithRows<'chunks'>> = [];
       const figureLists: Array<RankedWithRows<'figures'>> = [];
-      const lists: Array<Promise<void>> = [];
-      const add = <T extends TableName>(into: Array<RankedWithRows<T>>, signal: RankedList['signal'], hits: Promise<Array<RowHit<RecordOf<T>>>>) => {
-        const at = into.length;
-        into.push({ signal, hits: [] });
-        lists.push(hits.then((h) => void (into[at] = { signal, hits: h })));
+      // Every list at once: BM25 (LanceDB's threads) starts first, so that it overlaps the
+      // in-memory matrix products too. Fusion sees the lists in a fixed order: vectors, then BM25.
+      const ftq = fullTextQuery(text);
+      const slot = <T extends TableName>(into: Array<RankedWithRows<T>>, signal: RankedList['signal']) => {
+        const list: RankedWithRows<T> = { signal, hits: [] };
+        into.push(list);
+        return (hits: Array<RowHit<RecordOf<T>>>) => void (list.hits = hits);
       };
+      const vectorSlots: Array<() => Promise<void>> = [];
       for (const [signal, v] of [['vector', textVector], ['image', imageVector]] as const) {
         if (!v) continue;
-        add(chunkLists, signal, data.chunks.vectorHits('vector', v, CANDIDATES));
-        add(figureLists, signal, data.figures.vectorHits('vector', v, CANDIDATES));
+        const toChunks = slot(chunkLists, signal);
+        const toFigures = slot(figureLists, signal);
+        vectorSlots.push(async () => toChunks(await data.chunks.vectorHits('vector', v, CANDIDATES)), async () => toFigures(await data.figures.vectorHits('vector', v, CANDIDATES)));
       }
-      if (textVector) add(figureLists, 'caption', data.figures.vectorHits('captionVector', textVector, CANDIDATES));
-      await Promise.all(lists.splice(0));
-      const t3 = performance.now();
-      timings.vector = t3 - t2;
-      const ftq = fullTextQuery(text);
-      if (ftq) {
-        add(chunkLists, 'bm25', data.chunks.textHits(ftq, CANDIDATES));
-        add(figureLists, 'bm25', data.figures.textHits(ftq, CANDIDATES));
-        await Promise.all(lists);
+      if (textVector) {
+        const toCaptions = slot(figureLists, 'caption');
+        vectorSlots.push(async () => toCaptions(await data.figures.vectorHits('captionVector', textVector, CANDIDATES)));
       }
-      timings.fulltext = performance.now() - t3;
+      const since = (t: number, key: string) => () => void (timings[key] = performance.now() - t);
+      const fulltext = ftq
+        ? Promise.all([data.chunks.textHits(ftq, CANDIDATES).then(slot(chunkLists, 'bm25')), data.figures.textHits(ftq, CANDIDATES).then(slot(figureLists, 'bm25'))]).then(since(t2, 'fulltext'))
+        : Promise.resolve(since(t2, 'fulltext')());
+      const vectors = Promise.all(vectorSlots.map((run) => run())).then(since(t2, 'vector'));
+      await Promise.all([vectors, fulltext]);
       chunks = fuseWithRows(chunkLists, options.textK ?? HYBRID_TEXT_K).map((f) => ({ ...f.row, kind: 'text', score: f.score, signals: f.signals }));
       figures = fuseWithRows(figureLists, options.figureK ?? HYBRID_FIGURE_K).map((f) => ({ ...f.row, kind: 'figure', score: f.score, signals: f.signals }));
     }
