@@ -52,6 +52,14 @@ export interface EmbedderOptions {
   localOnly?: boolean;
   /** Download progress (only called when something is actually downloaded). */
   onProgress?: (progress: DownloadProgress) => void;
+  /**
+   * onnxruntime threads per encoder session: `intraOp` splits one operator (a matmul) across
+   * threads, `interOp` runs independent operators at once (onnxruntime's
+   * `intraOpNumThreads` / `interOpNumThreads`). Default: onnxruntime's own (intra-op = the
+   * physical cores). Ingest running OCR beside embedding may want fewer (bench/model.ts and
+   * bench/ingest.ts measure both).
+   */
+  threads?: { intraOp?: number; interOp?: number };
 }
 
 export interface Embedder {
@@ -131,6 +139,11 @@ export async function createEmbedder(modelIdOrDir: string, options: EmbedderOpti
     local_files_only: location.kind === 'local' || options.localOnly === true,
     ...(tracker ? { progress_callback: (e: TransformersProgressEvent) => tracker.handle(e) } : {}),
   };
+  const sessionOptions = {
+    ...(options.threads?.intraOp ? { intraOpNumThreads: options.threads.intraOp } : {}),
+    ...(options.threads?.interOp ? { interOpNumThreads: options.threads.interOp } : {}),
+  };
+  const model = { ...load, dtype, ...(Object.keys(sessionOptions).length > 0 ? { session_options: sessionOptions } : {}) };
 
   let family: ModelFamily | undefined;
   let tokenizer: PreTrainedTokenizer;
@@ -148,8 +161,8 @@ export async function createEmbedder(modelIdOrDir: string, options: EmbedderOpti
     const parts = await Promise.allSettled([
       AutoTokenizer.from_pretrained(location.ref, load),
       AutoProcessor.from_pretrained(location.ref, load),
-      family.textModel.from_pretrained(location.ref, { ...load, dtype }),
-      family.visionModel.from_pretrained(location.ref, { ...load, dtype }),
+      family.textModel.from_pretrained(location.ref, model),
+      family.visionModel.from_pretrained(location.ref, model),
     ] as const);
     const failed = parts.find((p) => p.status === 'rejected');
     if (failed) {

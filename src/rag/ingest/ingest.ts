@@ -10,6 +10,7 @@
  * references any more are removed (figure-files.ts).
  */
 import { existsSync } from 'node:fs';
+import os from 'node:os';
 import path from 'node:path';
 import type { Config } from '../../config/env.js';
 import type { Logger } from '../../log.js';
@@ -19,9 +20,10 @@ import { acquireWriteLock } from '../index/write-lock.js';
 import { createOcr, type OcrEngine } from '../ocr/ocr.js';
 import { traineddataDir } from '../ocr/traineddata.js';
 import { collectFigureGarbage, figuresDir } from './figure-files.js';
-import { ingestDocument } from './ingest-document.js';
+import { prepareDocument } from './ingest-document.js';
 import { expandInputs, fileOfSource, isUrl } from './sources.js';
 import { DocumentSkipped, emptySummary, type IngestSummary } from './summary.js';
+import { defaultIngestConcurrency, inInputOrder, runInOrder } from './work-queue.js';
 
 export type { IngestSummary } from './summary.js';
 export { figuresDir };
@@ -45,6 +47,8 @@ export interface IngestOptions {
    * one engine per run when `config.ocr.enabled`, caching results under DATA_DIR/cache/ocr.
    */
   ocr?: OcrEngine | false;
+  /** Documents prepared at once (parse, figures, OCR, embeddings; default: one per core, 2–4); writes stay one at a time, in input order. */
+  concurrency?: number;
   /** Row count from which vector columns get an ANN index (default ANN_MIN_ROWS; lower it in tests). */
   annMinRows?: number;
   onProgress?: (progress: { done: number; total: number; source: string }) => void;
@@ -95,23 +99,34 @@ export async function ingest(inputs: string[], deps: IngestDeps, options: Ingest
     };
     let changed = Boolean(options.rebuild);
 
-    for (const [i, item] of items.entries()) {
-      options.onProgress?.({ done: i, total: items.length, source: item.source });
-      try {
-        const outcome = await ingestDocument(item, known.get(item.docId), ctx);
-        if (outcome !== 'unchanged') changed = true;
-        summary.documents[outcome]++;
-      } catch (err) {
-        if (err instanceof DocumentSkipped) {
-          summary.documents.skipped++;
-          summary.skipped.push({ source: item.source, reason: err.message });
-          continue;
+    // Several documents prepared at once (parse, figures, OCR, embeddings), written one at a time in input order.
+    await runInOrder(
+      items,
+      { concurrency: options.concurrency ?? defaultIngestConcurrency(os.availableParallelism()) },
+      (item) => prepareDocument(item, known.get(item.docId), ctx),
+      async (prepared, item, i) => {
+        options.onProgress?.({ done: i, total: items.length, source: item.source });
+        try {
+          if (!prepared.ok) throw prepared.error;
+          const outcome = prepared.value === 'unchanged' ? 'unchanged' : await prepared.value.write();
+          if (outcome !== 'unchanged') changed = true;
+          summary.documents[outcome]++;
+        } catch (err) {
+          if (err instanceof DocumentSkipped) {
+            summary.documents.skipped++;
+            summary.skipped.push({ source: item.source, reason: err.message });
+            return;
+          }
+          summary.documents.failed++;
+          summary.failures.push({ source: item.source, reason: err instanceof Error ? err.message : String(err) });
+          logger.debug({ err, source: item.source }, 'ingest: document failed');
         }
-        summary.documents.failed++;
-        summary.failures.push({ source: item.source, reason: err instanceof Error ? err.message : String(err) });
-        logger.debug({ err, source: item.source }, 'ingest: document failed');
-      }
-    }
+      },
+    );
+    const sources = items.map((item) => item.source);
+    summary.failures = inInputOrder(summary.failures, sources);
+    summary.skipped = inInputOrder(summary.skipped, sources);
+    summary.warnings = inInputOrder(summary.warnings, sources);
     options.onProgress?.({ done: items.length, total: items.length, source: '' });
 
     if (options.prune) {
