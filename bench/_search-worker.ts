@@ -28,13 +28,17 @@ const loadMs = performance.now() - t0;
 const rssAfterLoad = rssMb();
 
 const searchMs: number[] = [];
+const parts: Record<string, number[]> = { load: [], vector: [], fulltext: [] };
 const annMs: number[] = [];
 const annIds: string[][] = [];
 for (const [i, q] of queries.entries()) {
   next = Float32Array.from(q.vector);
   const t = performance.now();
   const result = await searcher.search({ text: q.text });
-  if (i > 0) searchMs.push(performance.now() - t); // the first query opens the indexes
+  if (i > 0) {
+    searchMs.push(performance.now() - t); // the first query opens the indexes
+    for (const [k, v] of Object.entries(parts)) v.push(result.timings?.[k] ?? 0);
+  }
   if (result.chunks.length === 0) throw new Error('no hits');
   const a = performance.now();
   annIds.push((await store.vectorSearch('chunks', 'vector', next, 10)).map((h) => h.id));
@@ -48,6 +52,7 @@ console.log(
     loadMs: Math.round(loadMs),
     rssMb: { beforeOpen: rssBefore, afterLoad: rssAfterLoad, afterQueries: rssAfterQueries },
     searchMs: stats(searchMs),
+    partsMs: Object.fromEntries(Object.entries(parts).map(([k, v]) => [k, stats(v)])),
     vectorListMs: stats(annMs),
     annIds,
   }),

@@ -56,10 +56,11 @@ export interface EmbedderOptions {
    * onnxruntime threads per encoder session: `intraOp` splits one operator (a matmul) across
    * threads, `interOp` runs independent operators at once (onnxruntime's
    * `intraOpNumThreads` / `interOpNumThreads`). Default: onnxruntime's own (intra-op = the
-   * physical cores). Ingest running OCR beside embedding may want fewer (bench/model.ts and
-   * bench/ingest.ts measure both).
+   * physical cores). `spinning: false` makes idle pool threads sleep instead of spin-waiting
+   * (onnxruntime's `session.intra_op.allow_spinning` = 0), leaving the core to other work
+   * such as OCR during ingest. bench/model.ts and bench/ingest.ts measure these.
    */
-  threads?: { intraOp?: number; interOp?: number };
+  threads?: { intraOp?: number; interOp?: number; spinning?: boolean };
 }
 
 export interface Embedder {
@@ -142,6 +143,7 @@ export async function createEmbedder(modelIdOrDir: string, options: EmbedderOpti
   const sessionOptions = {
     ...(options.threads?.intraOp ? { intraOpNumThreads: options.threads.intraOp } : {}),
     ...(options.threads?.interOp ? { interOpNumThreads: options.threads.interOp } : {}),
+    ...(options.threads?.spinning === false ? { extra: { session: { intra_op: { allow_spinning: '0' }, inter_op: { allow_spinning: '0' } } } } : {}),
   };
   const model = { ...load, dtype, ...(Object.keys(sessionOptions).length > 0 ? { session_options: sessionOptions } : {}) };
 

@@ -20,7 +20,7 @@ import * as lancedb from '@lancedb/lancedb';
 import { Field, FixedSizeList, Schema } from 'apache-arrow';
 import { UserFacingError } from '../../errors.js';
 import type { ModelIdentity } from '../embed/identity.js';
-import { ANN_MIN_ROWS, annIndexConfig, annIndexable, annQueryPlan, type AnnQueryPlan } from './ann.js';
+import { ANN_MIN_ROWS, annIndexConfig, annIndexable, annQueryPlan } from './ann.js';
 import { assertIndexLayout, assertSameModel, identityOfModel } from './model-check.js';
 import {
   INDEX_SCHEMA_VERSION,
@@ -58,7 +58,7 @@ export const VECTOR_COLUMNS: Record<TableName, VectorColumn[]> = { chunks: ['vec
 /** The row type of a table as search returns it (no vector columns). */
 export type RowOf<T extends TableName> = T extends 'chunks' ? StoredChunk : StoredFigure;
 
-/** The non-vector columns read back with search hits (what the row schemas validate). */
+/** The non-vector columns read back for search hits (what the row schemas validate). */
 const ROW_COLUMNS: Record<TableName, string[]> = { chunks: Object.keys(storedChunkSchema.shape), figures: Object.keys(storedFigureSchema.shape) };
 
 /** One hit of a ranked list from the store: row id and the list's own score. */
@@ -66,6 +66,8 @@ export interface StoreHit {
   id: string;
   /** BM25 score (full text) or cosine similarity (vectors). */
   score: number;
+  /** LanceDB's row id in the table version searched: `rows()` reads the row. */
+  rowId?: bigint;
 }
 
 /** New vector columns are nullable (null = no embedding yet); the rest of the schema is kept. */
@@ -118,8 +120,8 @@ const relativeToData = (dataDir: string, file: string) => {
 };
 
 export class IndexStore {
-  /** Query plans by column and table version (vectorSearch). */
-  private readonly plans = new Map<string, AnnQueryPlan>();
+  /** Index types by table version (indexTypes). */
+  private readonly indexCache = new Map<string, Map<string, string>>();
 
   private constructor(
     readonly dataDir: string,
@@ -330,28 +332,47 @@ export class IndexStore {
   }
 
   /**
-   * BM25 full-text search, best first, with LanceDB's BM25 `_score` (ties by id). Empty when the
-   * table has no text index yet. With `rows`, every hit carries its row (no vector columns).
+   * BM25 full-text search, best first, with LanceDB's BM25 `_score` (ties by id). Empty when
+   * the table has no text index yet. `rowId` addresses the row in this table version (`rows`).
    */
-  async fullText<T extends TableName>(table: T, query: string, limit: number, options: { rows?: boolean } = {}): Promise<Array<StoreHit & { row?: RowOf<T> }>> {
+  async fullText(table: TableName, query: string, limit: number): Promise<StoreHit[]> {
     const column = table === 'chunks' ? 'text' : 'searchText';
-    const indices = await this.tables[table].listIndices();
-    if (!indices.some((i) => i.columns.includes(column))) return [];
-    const select = options.rows ? [...ROW_COLUMNS[table], '_score'] : ['id', '_score'];
-    const rows = await this.tables[table].search(query, 'fts', column).select(select).limit(limit).toArray();
+    if (!(await this.indexTypes(table)).has(column)) return [];
+    const rows = await this.tables[table].search(query, 'fts', column).select(['id', '_score']).withRowId().limit(limit).toArray();
     // Equal BM25 scores come back in no fixed order: break ties by id, so rankings are repeatable.
     return rows
-      .map((r) => ({ id: String(r.id), score: Number(r._score), ...(options.rows ? { row: this.rowOf(table, r) } : {}) }))
+      .map((r) => ({ id: String(r.id), score: Number(r._score), rowId: r._rowid as bigint }))
       .sort((a, b) => b.score - a.score || (a.id < b.id ? -1 : a.id > b.id ? 1 : 0));
+  }
+
+  /** The rows (no vector columns) at the given row ids of this table version, in no particular order. */
+  async rows<T extends TableName>(table: T, rowIds: bigint[]): Promise<Array<RowOf<T>>> {
+    if (rowIds.length === 0) return [];
+    const rows = await this.tables[table].takeRowIds(rowIds).select(ROW_COLUMNS[table]).toArray();
+    return rows.map((r) => this.rowOf(table, r));
   }
 
   /** The type of the vector (ANN) index on `column` (e.g. 'IvfHnswSq'), or undefined when it has none. */
   async vectorIndexType(table: TableName, column: VectorColumn): Promise<string | undefined> {
-    return (await this.tables[table].listIndices()).find((i) => i.columns.includes(column) && i.indexType !== 'FTS')?.indexType;
+    return (await this.indexTypes(table)).get(column);
+  }
+
+  /** Index type by indexed column, looked up once per table version (searches ask on every query). */
+  private async indexTypes(table: TableName): Promise<Map<string, string>> {
+    const key = `${table}@${await this.tables[table].version()}`;
+    let types = this.indexCache.get(key);
+    if (!types) {
+      types = new Map();
+      for (const index of await this.tables[table].listIndices()) for (const column of index.columns) types.set(column, index.indexType);
+      for (const k of this.indexCache.keys()) if (k.startsWith(`${table}@`)) this.indexCache.delete(k);
+      this.indexCache.set(key, types);
+    }
+    return types;
   }
 
   async hasVectorIndex(table: TableName, column: VectorColumn): Promise<boolean> {
-    return (await this.vectorIndexType(table, column)) !== undefined;
+    const type = await this.vectorIndexType(table, column);
+    return type !== undefined && type !== 'FTS';
   }
 
   /** Whether any row has a vector in `column` (reads until the first one). */
@@ -368,28 +389,15 @@ export class IndexStore {
   /**
    * Nearest rows to a unit `query` in `column`, best first, score = cosine similarity. Through
    * the column's ANN index when it has one (rows added since it was built are scanned too;
-   * see ann.ts for the query plan), else an exact flat scan. With `rows`, every hit carries
-   * its row (no vector columns), read for the hits only.
+   * see ann.ts for the query plan), else an exact flat scan. `rowId` addresses the row (`rows`).
    */
-  async vectorSearch<T extends TableName>(table: T, column: VectorColumn, query: Float32Array, limit: number, options: { rows?: boolean } = {}): Promise<Array<StoreHit & { row?: RowOf<T> }>> {
-    const plan = await this.queryPlan(table, column);
+  async vectorSearch(table: TableName, column: VectorColumn, query: Float32Array, limit: number): Promise<StoreHit[]> {
+    const plan = annQueryPlan(await this.vectorIndexType(table, column));
     let q = this.tables[table].vectorSearch(query).column(column).distanceType(plan.distance).nprobes(plan.nprobes).limit(limit);
     if (plan.ef) q = q.ef(plan.ef(limit));
     if (plan.refine) q = q.refineFactor(plan.refine);
-    const rows = await q.select(options.rows ? [...ROW_COLUMNS[table], '_distance'] : ['id', '_distance']).toArray();
-    return rows.map((r) => ({ id: String(r.id), score: plan.cosine(Number(r._distance)), ...(options.rows ? { row: this.rowOf(table, r) } : {}) }));
-  }
-
-  /** The query plan of a column's index, looked up once per table version. */
-  private async queryPlan(table: TableName, column: VectorColumn): Promise<AnnQueryPlan> {
-    const key = `${table}.${column}@${await this.tables[table].version()}`;
-    let plan = this.plans.get(key);
-    if (!plan) {
-      plan = annQueryPlan(await this.vectorIndexType(table, column));
-      this.plans.clear();
-      this.plans.set(key, plan);
-    }
-    return plan;
+    const rows = await q.select(['id', '_distance']).withRowId().toArray();
+    return rows.map((r) => ({ id: String(r.id), score: plan.cosine(Number(r._distance)), rowId: r._rowid as bigint }));
   }
 
   /** A stored row read back (vector columns excluded), validated; figure paths made absolute. */

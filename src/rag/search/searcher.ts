@@ -22,7 +22,7 @@ import { meanVector } from '../embed/vector.js';
 import type { IndexStore, TableName, VectorColumn } from '../index/store.js';
 import type { Retriever, RetrievalLevel, ScoredChunk, ScoredFigure, SearchOptions, SearchQuery, SearchResult } from '../types.js';
 import { HYBRID_FIGURE_K, HYBRID_TEXT_K, SEED_FIGURES, SEED_TEXT, fullTextQuery, fuseRanked, seedScores, type RankedList } from './scoring.js';
-import { openTableView, type RecordOf, type RowHit, type TableView } from './table-view.js';
+import { openTableView, type Hit, type TableView } from './table-view.js';
 
 /** Candidates taken from each ranked list before fusion. */
 const CANDIDATES = 50;
@@ -108,19 +108,19 @@ export class Searcher implements Retriever {
     let figures: ScoredFigure[];
     if (options.mode === 'seed') {
       const q = textVector && imageVector ? meanVector([textVector, imageVector]) : (textVector ?? imageVector)!;
-      chunks = (await this.seed(data.chunks, q, { ...SEED_TEXT, k: options.textK ?? SEED_TEXT.k })).map((h) => ({ ...h.row, kind: 'text', score: h.score, signals: h.signals }));
-      figures = (await this.seed(data.figures, q, { ...SEED_FIGURES, k: options.figureK ?? SEED_FIGURES.k })).map((h) => ({ ...h.row, kind: 'figure', score: h.score, signals: h.signals }));
+      chunks = (await this.seed(data.chunks, q, { ...SEED_TEXT, k: options.textK ?? SEED_TEXT.k })).map(({ row, score, signals }) => ({ ...row, kind: 'text', score, signals }));
+      figures = (await this.seed(data.figures, q, { ...SEED_FIGURES, k: options.figureK ?? SEED_FIGURES.k })).map(({ row, score, signals }) => ({ ...row, kind: 'figure', score, signals }));
       timings.vector = performance.now() - t2;
     } else {
-      const chunkLists: Array<RankedWithRows<'chunks'>> = [];
-      const figureLists: Array<RankedWithRows<'figures'>> = [];
+      const chunkLists: RankedList[] = [];
+      const figureLists: RankedList[] = [];
       // Every list at once: BM25 (LanceDB's threads) starts first, so that it overlaps the
       // in-memory matrix products too. Fusion sees the lists in a fixed order: vectors, then BM25.
       const ftq = fullTextQuery(text);
-      const slot = <T extends TableName>(into: Array<RankedWithRows<T>>, signal: RankedList['signal']) => {
-        const list: RankedWithRows<T> = { signal, hits: [] };
+      const slot = (into: RankedList[], signal: RankedList['signal']) => {
+        const list: RankedList = { signal, hits: [] };
         into.push(list);
-        return (hits: Array<RowHit<RecordOf<T>>>) => void (list.hits = hits);
+        return (hits: Hit[]) => void (list.hits = hits);
       };
       const vectorSlots: Array<() => Promise<void>> = [];
       for (const [signal, v] of [['vector', textVector], ['image', imageVector]] as const) {
@@ -139,8 +139,13 @@ export class Searcher implements Retriever {
         : Promise.resolve(since(t2, 'fulltext')());
       const vectors = Promise.all(vectorSlots.map((run) => run())).then(since(t2, 'vector'));
       await Promise.all([vectors, fulltext]);
-      chunks = fuseWithRows(chunkLists, options.textK ?? HYBRID_TEXT_K).map((f) => ({ ...f.row, kind: 'text', score: f.score, signals: f.signals }));
-      figures = fuseWithRows(figureLists, options.figureK ?? HYBRID_FIGURE_K).map((f) => ({ ...f.row, kind: 'figure', score: f.score, signals: f.signals }));
+      // Rows of the returned hits only (one read per table on disk).
+      const [fusedChunks, fusedFigures] = await Promise.all([
+        fuseWithRows(data.chunks, chunkLists, options.textK ?? HYBRID_TEXT_K),
+        fuseWithRows(data.figures, figureLists, options.figureK ?? HYBRID_FIGURE_K),
+      ]);
+      chunks = fusedChunks.map(({ row, score, signals }) => ({ ...row, kind: 'text', score, signals }));
+      figures = fusedFigures.map(({ row, score, signals }) => ({ ...row, kind: 'figure', score, signals }));
     }
     timings.total = performance.now() - t0;
     return { chunks, figures, timings, level };
@@ -149,24 +154,23 @@ export class Searcher implements Retriever {
   /** The seed article's scoring over a table's pixel/text vectors: row, probability, and the cosine as the `vector` signal. */
   private async seed<T extends TableName>(table: TableView<T>, q: Float32Array, params: typeof SEED_TEXT) {
     const column: VectorColumn = 'vector';
-    const { rows, similarities } = await table.similarities(column, q, CANDIDATES);
-    return seedScores(similarities, params).map((h, i) => ({
-      row: rows[h.index]!,
+    const { hits, similarities } = await table.similarities(column, q, CANDIDATES);
+    const chosen = seedScores(similarities, params);
+    const rows = await table.rows(chosen.map((h) => hits[h.index]!));
+    return chosen.map((h, i) => ({
+      row: rows.get(hits[h.index]!.id)!,
       score: h.score,
       signals: { vector: { rank: i + 1, score: similarities[h.index]! } },
     }));
   }
 }
 
-/** A ranked list whose hits carry their rows. */
-interface RankedWithRows<T extends TableName> {
-  signal: RankedList['signal'];
-  hits: Array<RowHit<RecordOf<T>>>;
-}
-
-/** Reciprocal-rank fusion of the lists (scoring.ts), each fused id joined back to its row. */
-function fuseWithRows<T extends TableName>(lists: Array<RankedWithRows<T>>, k: number) {
-  const rows = new Map<string, RecordOf<T>>();
-  for (const list of lists) for (const hit of list.hits) rows.set(hit.id, hit.row);
-  return fuseRanked(lists, k).map((f) => ({ ...f, row: rows.get(f.id)! }));
+/** Reciprocal-rank fusion of the lists (scoring.ts), each fused hit joined to its row (read for these hits only). */
+async function fuseWithRows<T extends TableName>(table: TableView<T>, lists: RankedList[], k: number) {
+  const fused = fuseRanked(lists, k);
+  const hits = new Map<string, Hit>();
+  for (const list of lists) for (const hit of list.hits as Hit[]) if (!hits.has(hit.id)) hits.set(hit.id, hit);
+  const rows = await table.rows(fused.map((f) => hits.get(f.id)!));
+  // A row deleted between the search and the read is left out.
+  return fused.flatMap((f) => (rows.has(f.id) ? [{ ...f, row: rows.get(f.id)! }] : []));
 }

@@ -5,20 +5,22 @@
  *   search is exact over in-memory matrices (vector-matrix.ts); BM25 hits are joined to the
  *   loaded rows (a row committed after the snapshot is ignored until the next reload).
  * - `DiskTable` (past it): nothing is loaded; vector search goes to LanceDB's on-disk ANN
- *   index and BM25 to its full-text index, and only the hits' rows are read, with the hits.
- *   Memory stays bounded whatever the table's size (bench/search.ts reports the RSS).
+ *   index and BM25 to its full-text index, which return ids and scores; the searcher fuses
+ *   them and reads the rows of the hits it returns only (by LanceDB row id). Memory stays
+ *   bounded whatever the table's size (bench/search.ts reports the RSS).
  */
 import { ANN_MIN_ROWS } from '../index/ann.js';
 import { VECTOR_COLUMNS, type IndexStore, type RowOf, type TableName, type VectorColumn } from '../index/store.js';
 import type { ChunkRecord, FigureRecord } from '../types.js';
 import { VectorMatrix } from './vector-matrix.js';
 
-/** One hit of a ranked list with its row. */
-export interface RowHit<R> {
+/** One hit of a ranked list. */
+export interface Hit {
   id: string;
   /** The list's own score: cosine similarity (vectors) or BM25. */
   score: number;
-  row: R;
+  /** Where the row is (disk tables): LanceDB's row id in the version searched. */
+  rowId?: bigint;
 }
 
 export type RecordOf<T extends TableName> = T extends 'chunks' ? ChunkRecord : FigureRecord;
@@ -30,14 +32,16 @@ export interface TableView<T extends TableName> {
   /** Vector columns in which at least one row has a vector. */
   readonly vectorColumns: ReadonlySet<VectorColumn>;
   /** The k rows nearest to the unit vector `v` in `column`, best first (cosine similarity). */
-  vectorHits(column: VectorColumn, v: Float32Array, k: number): Promise<Array<RowHit<RecordOf<T>>>>;
+  vectorHits(column: VectorColumn, v: Float32Array, k: number): Promise<Hit[]>;
   /** The k best BM25 rows for a full-text query (already stripped of query syntax). */
-  textHits(query: string, k: number): Promise<Array<RowHit<RecordOf<T>>>>;
+  textHits(query: string, k: number): Promise<Hit[]>;
+  /** The rows of these hits (hits of this table's lists), by id. */
+  rows(hits: Hit[]): Promise<Map<string, RecordOf<T>>>;
   /**
    * The seed article's scoring input: similarity of `v` to every row (memory), or to the
    * `candidates` nearest rows (disk: the softmax then runs over those candidates only).
    */
-  similarities(column: VectorColumn, v: Float32Array, candidates: number): Promise<{ rows: Array<RecordOf<T>>; similarities: Float32Array }>;
+  similarities(column: VectorColumn, v: Float32Array, candidates: number): Promise<{ hits: Hit[]; similarities: Float32Array }>;
 }
 
 /** Best first; equal scores (identical vectors, e.g. the same caption twice) by id, so that every view ranks alike. */
@@ -76,10 +80,10 @@ export class MemoryTable<T extends TableName> implements TableView<T> {
   private constructor(
     private readonly store: IndexStore,
     private readonly table: T,
-    private readonly rows: Array<RecordOf<T>>,
+    private readonly records: Array<RecordOf<T>>,
     private readonly vectors: Map<VectorColumn, VectorColumnData>,
   ) {
-    this.index = new Map(rows.map((r, i) => [r.id, i]));
+    this.index = new Map(records.map((r, i) => [r.id, i]));
   }
 
   /** Load every row (and, with `dim`, every vector of the table's vector columns). */
@@ -96,7 +100,7 @@ export class MemoryTable<T extends TableName> implements TableView<T> {
   }
 
   get count() {
-    return this.rows.length;
+    return this.records.length;
   }
 
   get vectorColumns(): ReadonlySet<VectorColumn> {
@@ -108,25 +112,24 @@ export class MemoryTable<T extends TableName> implements TableView<T> {
     if (!col) return [];
     return col.matrix
       .topK(v, k)
-      .map((h) => {
-        const row = this.rows[col.rows[h.index]!]!;
-        return { id: row.id, score: h.score, row };
-      })
+      .map((h) => ({ id: this.records[col.rows[h.index]!]!.id, score: h.score }))
       .sort(byScoreThenId);
   }
 
   async textHits(query: string, k: number) {
-    const hits = await this.store.fullText(this.table, query, k);
-    return hits.flatMap((h) => {
-      const i = this.index.get(h.id);
-      return i === undefined ? [] : [{ id: h.id, score: h.score, row: this.rows[i]! }];
-    });
+    // Rows committed after this snapshot are ignored until the next reload.
+    return (await this.store.fullText(this.table, query, k)).filter((h) => this.index.has(h.id)).map(({ id, score }) => ({ id, score }));
+  }
+
+  async rows(hits: Hit[]): Promise<Map<string, RecordOf<T>>> {
+    return new Map(hits.map((h): [string, RecordOf<T>] => [h.id, this.records[this.index.get(h.id)!]!]));
   }
 
   async similarities(column: VectorColumn, v: Float32Array) {
     const col = this.vectors.get(column);
-    if (!col) return { rows: [], similarities: new Float32Array(0) };
-    return { rows: col.rows.map((i) => this.rows[i]!), similarities: col.matrix.scoresAll(v) };
+    if (!col) return { hits: [], similarities: new Float32Array(0) };
+    const similarities = col.matrix.scoresAll(v);
+    return { hits: col.rows.map((i, m) => ({ id: this.records[i]!.id, score: similarities[m]! })), similarities };
   }
 }
 
@@ -153,20 +156,23 @@ export class DiskTable<T extends TableName> implements TableView<T> {
 
   async vectorHits(column: VectorColumn, v: Float32Array, k: number) {
     if (!this.vectorColumns.has(column)) return [];
-    return this.withRecords(await this.store.vectorSearch(this.table, column, v, k, { rows: true })).sort(byScoreThenId);
+    return (await this.store.vectorSearch(this.table, column, v, k)).sort(byScoreThenId);
   }
 
   async textHits(query: string, k: number) {
-    return this.withRecords(await this.store.fullText(this.table, query, k, { rows: true }));
+    return this.store.fullText(this.table, query, k);
+  }
+
+  /** One read of just these rows (LanceDB `takeRowIds`). */
+  async rows(hits: Hit[]): Promise<Map<string, RecordOf<T>>> {
+    const rowIds = [...new Set(hits.flatMap((h) => (h.rowId === undefined ? [] : [h.rowId])))];
+    const rows = await this.store.rows(this.table, rowIds);
+    return new Map(rows.map((r) => [r.id, recordOf(this.table, r)]));
   }
 
   async similarities(column: VectorColumn, v: Float32Array, candidates: number) {
     const hits = await this.vectorHits(column, v, candidates);
-    return { rows: hits.map((h) => h.row), similarities: Float32Array.from(hits.map((h) => h.score)) };
-  }
-
-  private withRecords(hits: Array<{ id: string; score: number; row?: RowOf<T> }>): Array<RowHit<RecordOf<T>>> {
-    return hits.flatMap((h) => (h.row ? [{ id: h.id, score: h.score, row: recordOf(this.table, h.row) }] : []));
+    return { hits, similarities: Float32Array.from(hits.map((h) => h.score)) };
   }
 }
 

@@ -132,6 +132,10 @@ describe('a table past the threshold stays on disk', () => {
         expect(f).not.toHaveProperty('rev');
       }
     }
+    // Only the returned hits' rows are read: one read per table, of at most textK / figureK rows.
+    const reads = vi.spyOn(store, 'rows');
+    await disk.search({ text: 'the redis chart', image }, { textK: 3, figureK: 2 });
+    expect(reads.mock.calls.map(([table, ids]) => [table, ids.length]).sort()).toEqual([['chunks', 3], ['figures', 2]]);
     // Signals of several kinds were exercised: text vectors, pixels, captions, BM25.
     const mixed = await disk.search({ text: 'the redis chart', image }, { textK: 10, figureK: 10 });
     const names = new Set(mixed.figures.flatMap((f) => Object.keys(f.signals ?? {})));
