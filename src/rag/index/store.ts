@@ -20,7 +20,8 @@ import * as lancedb from '@lancedb/lancedb';
 import { Field, FixedSizeList, Schema } from 'apache-arrow';
 import { UserFacingError } from '../../errors.js';
 import type { ModelIdentity } from '../embed/identity.js';
-import { ANN_MIN_ROWS, annIndexConfig, annIndexable, annQueryPlan } from './ann.js';
+import { ANN_MIN_ROWS, annIndexConfig, annIndexable } from './ann.js';
+import { IndexTypes, ROW_COLUMNS, bm25Hits, nearestHits, type StoreHit, type TableName } from './lance-read.js';
 import { assertIndexLayout, assertSameModel, identityOfModel } from './model-check.js';
 import {
   INDEX_SCHEMA_VERSION,
@@ -49,7 +50,7 @@ export interface FigureRow extends StoredFigure {
   captionVector?: Float32Array;
 }
 
-export type TableName = 'chunks' | 'figures';
+export type { StoreHit, TableName } from './lance-read.js';
 export type VectorColumn = 'vector' | 'captionVector';
 
 /** The vector columns of each table. */
@@ -57,18 +58,6 @@ export const VECTOR_COLUMNS: Record<TableName, VectorColumn[]> = { chunks: ['vec
 
 /** The row type of a table as search returns it (no vector columns). */
 export type RowOf<T extends TableName> = T extends 'chunks' ? StoredChunk : StoredFigure;
-
-/** The non-vector columns read back for search hits (what the row schemas validate). */
-const ROW_COLUMNS: Record<TableName, string[]> = { chunks: Object.keys(storedChunkSchema.shape), figures: Object.keys(storedFigureSchema.shape) };
-
-/** One hit of a ranked list from the store: row id and the list's own score. */
-export interface StoreHit {
-  id: string;
-  /** BM25 score (full text) or cosine similarity (vectors). */
-  score: number;
-  /** LanceDB's row id in the table version searched: `rows()` reads the row. */
-  rowId?: bigint;
-}
 
 /** New vector columns are nullable (null = no embedding yet); the rest of the schema is kept. */
 function withVectors(schema: Schema, table: TableName, dim: number | undefined): Schema {
@@ -120,8 +109,7 @@ const relativeToData = (dataDir: string, file: string) => {
 };
 
 export class IndexStore {
-  /** Index types by table version (indexTypes). */
-  private readonly indexCache = new Map<string, Map<string, string>>();
+  private readonly indexTypes = new IndexTypes();
 
   private constructor(
     readonly dataDir: string,
@@ -337,12 +325,7 @@ export class IndexStore {
    */
   async fullText(table: TableName, query: string, limit: number): Promise<StoreHit[]> {
     const column = table === 'chunks' ? 'text' : 'searchText';
-    if (!(await this.indexTypes(table)).has(column)) return [];
-    const rows = await this.tables[table].search(query, 'fts', column).select(['id', '_score']).withRowId().limit(limit).toArray();
-    // Equal BM25 scores come back in no fixed order: break ties by id, so rankings are repeatable.
-    return rows
-      .map((r) => ({ id: String(r.id), score: Number(r._score), rowId: r._rowid as bigint }))
-      .sort((a, b) => b.score - a.score || (a.id < b.id ? -1 : a.id > b.id ? 1 : 0));
+    return (await this.indexTypes.of(table, this.tables[table])).has(column) ? bm25Hits(this.tables[table], column, query, limit) : [];
   }
 
   /** The rows (no vector columns) at the given row ids of this table version, in no particular order. */
@@ -352,22 +335,9 @@ export class IndexStore {
     return rows.map((r) => this.rowOf(table, r));
   }
 
-  /** The type of the vector (ANN) index on `column` (e.g. 'IvfHnswSq'), or undefined when it has none. */
+  /** The type of the index on `column` (e.g. 'IvfHnswSq'), or undefined when it has none. */
   async vectorIndexType(table: TableName, column: VectorColumn): Promise<string | undefined> {
-    return (await this.indexTypes(table)).get(column);
-  }
-
-  /** Index type by indexed column, looked up once per table version (searches ask on every query). */
-  private async indexTypes(table: TableName): Promise<Map<string, string>> {
-    const key = `${table}@${await this.tables[table].version()}`;
-    let types = this.indexCache.get(key);
-    if (!types) {
-      types = new Map();
-      for (const index of await this.tables[table].listIndices()) for (const column of index.columns) types.set(column, index.indexType);
-      for (const k of this.indexCache.keys()) if (k.startsWith(`${table}@`)) this.indexCache.delete(k);
-      this.indexCache.set(key, types);
-    }
-    return types;
+    return (await this.indexTypes.of(table, this.tables[table])).get(column);
   }
 
   async hasVectorIndex(table: TableName, column: VectorColumn): Promise<boolean> {
@@ -392,12 +362,7 @@ export class IndexStore {
    * see ann.ts for the query plan), else an exact flat scan. `rowId` addresses the row (`rows`).
    */
   async vectorSearch(table: TableName, column: VectorColumn, query: Float32Array, limit: number): Promise<StoreHit[]> {
-    const plan = annQueryPlan(await this.vectorIndexType(table, column));
-    let q = this.tables[table].vectorSearch(query).column(column).distanceType(plan.distance).nprobes(plan.nprobes).limit(limit);
-    if (plan.ef) q = q.ef(plan.ef(limit));
-    if (plan.refine) q = q.refineFactor(plan.refine);
-    const rows = await q.select(['id', '_distance']).withRowId().toArray();
-    return rows.map((r) => ({ id: String(r.id), score: plan.cosine(Number(r._distance)), rowId: r._rowid as bigint }));
+    return nearestHits(this.tables[table], column, await this.vectorIndexType(table, column), query, limit);
   }
 
   /** A stored row read back (vector columns excluded), validated; figure paths made absolute. */

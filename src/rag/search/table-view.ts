@@ -10,6 +10,7 @@
  *   bounded whatever the table's size (bench/search.ts reports the RSS).
  */
 import { ANN_MIN_ROWS } from '../index/ann.js';
+import { byScoreThenId } from '../index/lance-read.js';
 import { VECTOR_COLUMNS, type IndexStore, type RowOf, type TableName, type VectorColumn } from '../index/store.js';
 import type { ChunkRecord, FigureRecord } from '../types.js';
 import { VectorMatrix } from './vector-matrix.js';
@@ -43,9 +44,6 @@ export interface TableView<T extends TableName> {
    */
   similarities(column: VectorColumn, v: Float32Array, candidates: number): Promise<{ hits: Hit[]; similarities: Float32Array }>;
 }
-
-/** Best first; equal scores (identical vectors, e.g. the same caption twice) by id, so that every view ranks alike. */
-const byScoreThenId = <H extends { id: string; score: number }>(a: H, b: H) => b.score - a.score || (a.id < b.id ? -1 : a.id > b.id ? 1 : 0);
 
 /** A stored row as search returns it: without its revision and (figures) the BM25 text column. */
 export function recordOf<T extends TableName>(table: T, row: RowOf<TableName> | (RowOf<TableName> & { vector?: unknown; captionVector?: unknown })): RecordOf<T> {
@@ -113,7 +111,7 @@ export class MemoryTable<T extends TableName> implements TableView<T> {
     return col.matrix
       .topK(v, k)
       .map((h) => ({ id: this.records[col.rows[h.index]!]!.id, score: h.score }))
-      .sort(byScoreThenId);
+      .sort(byScoreThenId); // equal scores (identical vectors, e.g. the same caption twice) by id, as on disk
   }
 
   async textHits(query: string, k: number) {

@@ -1,0 +1,60 @@
+/**
+ * The search side's LanceDB queries (IndexStore's read methods call these): BM25 and
+ * nearest-neighbour hits as ids, scores and LanceDB row ids, rows by row id, and the index
+ * types of a table version. Hits carry no row: the searcher reads the rows of the hits it
+ * returns only (`takeRows`), so a search never materialises more than it shows.
+ */
+import type * as lancedb from '@lancedb/lancedb';
+import { annQueryPlan } from './ann.js';
+import { storedChunkSchema, storedFigureSchema } from './schema.js';
+
+export type TableName = 'chunks' | 'figures';
+
+/** One hit of a ranked list from the store: row id and the list's own score. */
+export interface StoreHit {
+  id: string;
+  /** BM25 score (full text) or cosine similarity (vectors). */
+  score: number;
+  /** LanceDB's row id in the table version searched: IndexStore.rows() reads the row. */
+  rowId?: bigint;
+}
+
+/** The non-vector columns read back for search hits (what the row schemas validate). */
+export const ROW_COLUMNS: Record<TableName, string[]> = { chunks: Object.keys(storedChunkSchema.shape), figures: Object.keys(storedFigureSchema.shape) };
+
+/** Best first; equal scores by id, so that rankings are repeatable (LanceDB returns ties in no fixed order). */
+export const byScoreThenId = <H extends { id: string; score: number }>(a: H, b: H) => b.score - a.score || (a.id < b.id ? -1 : a.id > b.id ? 1 : 0);
+
+/** BM25 hits of `query` in the full-text-indexed `column`, best first (LanceDB's `_score`). */
+export async function bm25Hits(table: lancedb.Table, column: string, query: string, limit: number): Promise<StoreHit[]> {
+  const rows = await table.search(query, 'fts', column).select(['id', '_score']).withRowId().limit(limit).toArray();
+  return rows.map((r) => ({ id: String(r.id), score: Number(r._score), rowId: r._rowid as bigint })).sort(byScoreThenId);
+}
+
+/**
+ * Rows nearest to a unit `query` in `column`, best first, score = cosine similarity, with the
+ * query plan of the column's index type (ann.ts; none = exact flat scan).
+ */
+export async function nearestHits(table: lancedb.Table, column: string, indexType: string | undefined, query: Float32Array, limit: number): Promise<StoreHit[]> {
+  const plan = annQueryPlan(indexType);
+  let q = table.vectorSearch(query).column(column).distanceType(plan.distance).nprobes(plan.nprobes).limit(limit);
+  if (plan.ef) q = q.ef(plan.ef(limit));
+  if (plan.refine) q = q.refineFactor(plan.refine);
+  const rows = await q.select(['id', '_distance']).withRowId().toArray();
+  return rows.map((r) => ({ id: String(r.id), score: plan.cosine(Number(r._distance)), rowId: r._rowid as bigint }));
+}
+
+/** Index type by indexed column, per table version (listed once per version: searches ask on every query). */
+export class IndexTypes {
+  private readonly cache = new Map<string, { version: number; types: Map<string, string> }>();
+
+  async of(name: string, table: lancedb.Table): Promise<Map<string, string>> {
+    const version = await table.version();
+    const cached = this.cache.get(name);
+    if (cached?.version === version) return cached.types;
+    const types = new Map<string, string>();
+    for (const index of await table.listIndices()) for (const column of index.columns) types.set(column, index.indexType);
+    this.cache.set(name, { version, types });
+    return types;
+  }
+}
