@@ -28,7 +28,7 @@ const loadMs = performance.now() - t0;
 const rssAfterLoad = rssMb();
 
 const searchMs: number[] = [];
-const parts: Record<string, number[]> = { load: [], vector: [], fulltext: [] };
+const parts: Record<string, number[]> = { load: [], vector: [], fulltext: [], rows: [] };
 const annMs: number[] = [];
 const annIds: string[][] = [];
 for (const [i, q] of queries.entries()) {

@@ -128,7 +128,7 @@ try {
     report[`n${n}`] = entry;
     const target = TARGETS[n];
     console.log(`n=${n} (${JSON.stringify(worker.where)}): write ${built.writeS} s, commit (BM25 + ANN index build) ${built.indexBuildS} s`);
-    console.log(`  ${target ? versus('hybrid search p50', worker.searchMs.p50, ' ms', { below: target.p50Ms }) : `hybrid search p50 ${worker.searchMs.p50} ms`}, p99 ${worker.searchMs.p99} ms; vector list alone p50 ${worker.vectorListMs.p50} ms; within the search (overlapping): vector lists p50 ${worker.partsMs.vector?.p50} ms, BM25 p50 ${worker.partsMs.fulltext?.p50} ms, reload check ${worker.partsMs.load?.p50} ms`);
+    console.log(`  ${target ? versus('hybrid search p50', worker.searchMs.p50, ' ms', { below: target.p50Ms }) : `hybrid search p50 ${worker.searchMs.p50} ms`}, p99 ${worker.searchMs.p99} ms; vector list alone p50 ${worker.vectorListMs.p50} ms; within the search (overlapping): vector lists p50 ${worker.partsMs.vector?.p50} ms, BM25 p50 ${worker.partsMs.fulltext?.p50} ms, then the hits' rows ${worker.partsMs.rows?.p50} ms; reload check ${worker.partsMs.load?.p50} ms`);
     console.log(`  ${versus('recall@10 vs exact', recall, '', { atLeast: 0.95 })}`);
     console.log(`  ${target?.rssMb ? versus('worker RSS after load', worker.rssMb.afterLoad!, ' MB', { below: target.rssMb }) : `worker RSS after load ${worker.rssMb.afterLoad} MB`}, after the queries ${worker.rssMb.afterQueries} MB`);
     console.log(`  exact in-memory matrix on the same vectors (one list): p50 ${entry.exactInMemoryMs.p50} ms, p99 ${entry.exactInMemoryMs.p99} ms`);

@@ -140,10 +140,12 @@ export class Searcher implements Retriever {
       const vectors = Promise.all(vectorSlots.map((run) => run())).then(since(t2, 'vector'));
       await Promise.all([vectors, fulltext]);
       // Rows of the returned hits only (one read per table on disk).
+      const t3 = performance.now();
       const [fusedChunks, fusedFigures] = await Promise.all([
         fuseWithRows(data.chunks, chunkLists, options.textK ?? HYBRID_TEXT_K),
         fuseWithRows(data.figures, figureLists, options.figureK ?? HYBRID_FIGURE_K),
       ]);
+      timings.rows = performance.now() - t3;
       chunks = fusedChunks.map(({ row, score, signals }) => ({ ...row, kind: 'text', score, signals }));
       figures = fusedFigures.map(({ row, score, signals }) => ({ ...row, kind: 'figure', score, signals }));
     }
