@@ -85,6 +85,18 @@ describe('binding and sign-in', () => {
     }
   });
 
+  it('`mrag bot` (no platform list) serves the web chat exactly when WEB_TOKEN, its credential, is set', async () => {
+    const withToken = await startWebStack(webEnv(dataDir, { HTTP_HOST: '0.0.0.0', WEB_TOKEN: TOKEN }), { worker: false, platforms: undefined });
+    stacks.push(withToken);
+    expect([...withToken.app.adapters.keys()]).toEqual(['web']);
+    expect((await fetch(`${withToken.url}/`, { redirect: 'manual' })).status).toBe(303); // to the login form
+    const without = await startWebStack(webEnv(dataDir, { HTTP_HOST: '0.0.0.0' }), { worker: false, platforms: undefined });
+    stacks.push(without);
+    expect([...without.app.adapters.keys()]).toEqual([]);
+    expect((await fetch(`${without.url}/`, { redirect: 'manual' })).status).toBe(404);
+    expect((await fetch(`${without.url}/healthz`)).status).toBe(200);
+  });
+
   it('on a loopback address it needs no token', async () => {
     const stack = await startWebStack(webEnv(dataDir, { HTTP_HOST: 'localhost' }), { worker: false });
     stacks.push(stack);
