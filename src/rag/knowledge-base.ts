@@ -22,7 +22,7 @@ import type { IndexMeta, StoredDocument } from './index/schema.js';
 import { IndexStore, indexDir, readIndexMeta } from './index/store.js';
 import { ingest, type IngestSummary } from './ingest/ingest.js';
 import { resolveRetrievalLevel } from './retrieval-level.js';
-import { fileOfSource, isUrl } from './ingest/sources.js';
+import { IngestRoots } from './ingest/roots.js';
 import { Searcher } from './search/searcher.js';
 import type { FigureRecord, Retriever, RetrievalLevel } from './types.js';
 
@@ -136,8 +136,11 @@ export async function ensureKnowledgeBase(deps: KnowledgeBaseDeps): Promise<Inge
   // `auto` could not load it (one warning, shared with openKnowledgeBase in this process).
   const resolution = await resolveRetrievalLevel({ config, logger, embedder: deps.embedder, onProgress: deps.onModelProgress });
   try {
+    // Without a model (levels 1/2, or `auto` that could not load it) ingest skips the
+    // embeddings; the failed load is remembered, so there is no second attempt or warning.
     const summary = await ingest([articles], deps, { embedder: resolution.embedder });
-    logger.info({ documents: summary.documents, chunks: summary.chunks, figures: summary.figures, retrievalLevel: resolution.level }, 'knowledge base ready');
+    for (const notice of summary.notices) logger.warn(notice);
+    logger.info({ documents: summary.documents, chunks: summary.chunks, figures: summary.figures, retrievalLevel: summary.level }, 'knowledge base ready');
     return summary;
   } finally {
     if (resolution.ownsEmbedder) await resolution.embedder?.close();
@@ -164,18 +167,24 @@ export const indexGeneration = (dataDir: string): number | undefined => readInde
 
 /**
  * Read the documents and figures of the index under `dataDir` (read-only; no embedding
- * model needed). Undefined when there is no index.
+ * model needed). Undefined when there is no index. A local document's `file` is found
+ * through its ingest root (`kbDir`: KB_DIR here, for documents ingested from KB_DIR
+ * elsewhere; other roots where the index last saw them).
  */
-export async function readCatalog(dataDir: string): Promise<Catalog | undefined> {
+export async function readCatalog(dataDir: string, options: { kbDir?: string } = {}): Promise<Catalog | undefined> {
   const store = await IndexStore.open(dataDir);
   if (!store) return undefined;
   try {
     const [documents, figureRows] = await Promise.all([store.documents(), store.listFigures()]);
+    const roots = new IngestRoots(dataDir, store.roots, options.kbDir);
     return {
       model: store.info.model,
       generation: store.info.generation,
       updatedAt: store.info.updatedAt,
-      documents: documents.map((d) => (isUrl(d.source) ? d : { ...d, file: fileOfSource(d.source) })),
+      documents: documents.map((d) => {
+        const file = roots.fileOf(d.source);
+        return file ? { ...d, file } : d;
+      }),
       figures: figureRows.map(({ rev: _r, searchText: _s, ...figure }) => ({
         ...figure,
         imagePath: path.resolve(dataDir, figure.imagePath),

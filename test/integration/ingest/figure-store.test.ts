@@ -68,18 +68,18 @@ describe('content-addressed figure files', () => {
 
     rmSync(path.join(docs, 'a.md'));
     rmSync(path.join(docs, 'img'), { recursive: true });
-    await ingest([docs], { config, logger }, { embedder, ocr: false, prune: true });
+    await ingest([docs], { config, logger }, { embedder, ocr: false, prune: true, graceMs: 0 });
     const left = await figures(config);
     expect(left.map((f) => f.caption)).toEqual(['The same diagram in B']);
     expect(existsSync(left[0]!.imagePath)).toBe(true); // still used by B: kept
 
     rmSync(path.join(docs, 'b.md'));
-    await ingest([docs], { config, logger }, { embedder, ocr: false, prune: true });
+    await ingest([docs], { config, logger }, { embedder, ocr: false, prune: true, graceMs: 0 });
     // pics/same-picture.png is now a document of its own (no article shows it): still one stored file.
     expect(storedHashes(config.dataDir)).toHaveLength(1);
     rmSync(path.join(docs, 'pics'), { recursive: true });
     writeFileSync(path.join(docs, 'c.md'), '# C\n\nText only.\n');
-    await ingest([docs], { config, logger }, { embedder, ocr: false, prune: true });
+    await ingest([docs], { config, logger }, { embedder, ocr: false, prune: true, graceMs: 0 });
     expect(storedHashes(config.dataDir)).toEqual([]); // no row references it: collected
   });
 

@@ -1,0 +1,10 @@
+import { loadTokenCounter, estimateTokens } from './src/rag/embed/token-counter.js';
+import { cpSync, mkdtempSync } from 'node:fs'; import os from 'node:os'; import path from 'node:path';
+const c = await loadTokenCounter('test/fixtures/clip-tiny', '/nonexistent');
+console.log(c.exact, c.maxTokens, c.countTokens('Hello world, retrieval works'));
+const cache = mkdtempSync(path.join(os.tmpdir(), 'cache-'));
+cpSync('test/fixtures/clip-tiny', path.join(cache, 'Xenova/clip-vit-base-patch16'), { recursive: true });
+const h = await loadTokenCounter('Xenova/clip-vit-base-patch16', cache);
+console.log('hub cache', h.exact, h.maxTokens);
+const e = await loadTokenCounter('Xenova/clip-vit-base-patch16', '/nonexistent');
+console.log('none', e.exact, e.maxTokens, estimateTokens("Hello world, it's retrieval 2024 café 日本語 https://x.io/a"));
