@@ -20,7 +20,7 @@ import './lance-env.js';
 import * as lancedb from '@lancedb/lancedb';
 import type { ModelIdentity } from '../embed/identity.js';
 import { INDEX_VERSION_GRACE_MS, checkoutGeneration, compactTables, currentVersions, rollBackUncommitted, type CompactionStats, type IndexTableName, type IndexTables } from './generation.js';
-import { indexDir, metaPath, readIndexMeta, relativeToDataDir, writeFileAtomic } from './meta.js';
+import { indexDir, metaPath, readIndexMeta, writeFileAtomic } from './meta.js';
 import { assertIndexLayout, assertSameModel, identityOfModel } from './model-check.js';
 import {
   INDEX_SCHEMA_VERSION,
@@ -34,7 +34,8 @@ import {
   type StoredDocument,
   type StoredFigure,
 } from './schema.js';
-import { VECTOR_COLUMNS, toNull, vectorSqlType, vectorsOf, withVectors, type ChunkRow, type FigureRow, type TableName, type VectorColumn } from './rows.js';
+import { VECTOR_COLUMNS, vectorSqlType, vectorsOf, withVectors, type ChunkRow, type FigureRow, type TableName, type VectorColumn } from './rows.js';
+import { WriteBuffer } from './write-buffer.js';
 
 export { assertSameModel } from './model-check.js';
 export { VECTOR_COLUMNS, type ChunkRow, type FigureRow, type TableName, type VectorColumn } from './rows.js';
@@ -78,6 +79,7 @@ async function openTables(dataDir: string): Promise<IndexTables> {
 export class IndexStore {
   /** Tables rolled back when this writer opened the index (an uncommitted run's writes discarded). */
   rolledBack: IndexTableName[] = [];
+  private readonly buffer: WriteBuffer;
 
   private constructor(
     readonly dataDir: string,
@@ -86,7 +88,9 @@ export class IndexStore {
     private readonly tables: IndexTables,
     /** Writers: the generation readers see until the commit (its versions are never cleaned up). */
     private committed?: IndexMeta,
-  ) {}
+  ) {
+    this.buffer = new WriteBuffer(tables, dataDir);
+  }
 
   /** Open the committed generation of an existing index; undefined when there is none yet. */
   static async open(dataDir: string): Promise<IndexStore | undefined> {
@@ -175,6 +179,7 @@ export class IndexStore {
   }
 
   async documents(): Promise<StoredDocument[]> {
+    await this.buffer.flush();
     const rows = await this.tables.documents.query().toArray();
     return rows.map((r) => storedDocumentSchema.parse({ ...r }));
   }
@@ -194,6 +199,7 @@ export class IndexStore {
 
   /** Hashes of every stored figure image some row references (for figure-file garbage collection). */
   async referencedImageHashes(): Promise<Set<string>> {
+    await this.buffer.flush();
     const rows = await this.tables.figures.query().select(['imageHash']).toArray();
     return new Set(rows.map((r) => String(r.imageHash)));
   }
@@ -220,12 +226,14 @@ export class IndexStore {
 
   /** Ids of rows whose `column` holds no vector yet (what an upgrade from level 2 must embed). */
   async idsWithoutVector(table: TableName, column: VectorColumn = 'vector'): Promise<string[]> {
+    await this.buffer.flush();
     if (!(await this.hasVectorColumns(table))) return (await this.tables[table].query().select(['id']).toArray()).map((r) => String(r.id));
     return (await this.tables[table].query().where(`${column} IS NULL`).select(['id']).toArray()).map((r) => String(r.id));
   }
 
   /** Set the vectors of existing rows by id (other columns untouched); absent fields stay as they are. */
   async setVectors(table: TableName, rows: Array<{ id: string; vector?: Float32Array; captionVector?: Float32Array }>): Promise<void> {
+    await this.buffer.flush();
     const columns = VECTOR_COLUMNS[table];
     const groups = new Map<string, Array<Record<string, unknown>>>();
     for (const row of rows) {
@@ -245,49 +253,28 @@ export class IndexStore {
     return rows.map((r) => storedFigureSchema.parse({ ...r }));
   }
 
-  /** Insert or replace one document with its chunks and figures (see the ordering note above). */
+  /**
+   * Insert or replace one document with its chunks and figures. Writes are batched
+   * (write-buffer.ts) and reach the tables at the latest with `flush()` or `commit()`;
+   * readers see them with the commit. Rows with vectors are refused (here, before anything
+   * changes) while the tables have no vector columns.
+   */
   async replaceDocument(doc: StoredDocument, chunks: ChunkRow[], figures: FigureRow[]): Promise<void> {
-    const { docId, hash } = doc;
-    // Checked before anything is deleted: a refused write leaves the document as it was.
-    const chunkVectors = await this.hasVectorColumns('chunks');
-    const figureVectors = await this.hasVectorColumns('figures');
-    if ((!chunkVectors && chunks.some((c) => c.vector)) || (!figureVectors && figures.some((f) => f.vector || f.captionVector))) {
+    const vectors = { chunks: await this.hasVectorColumns('chunks'), figures: await this.hasVectorColumns('figures') };
+    if ((!vectors.chunks && chunks.some((c) => c.vector)) || (!vectors.figures && figures.some((f) => f.vector || f.captionVector))) {
       throw new Error('The index has no vector columns yet: call addVectorColumns(model) before writing vectors.');
     }
-    const same = `docId = '${docId}' AND rev = '${hash}'`;
-    const others = `docId = '${docId}' AND rev <> '${hash}'`;
-    // Every delete is a new table version, even one that matches nothing: delete only what is there.
-    const deleteWhere = async (table: lancedb.Table, where: string) => {
-      if ((await table.countRows(where)) > 0) await table.delete(where);
-    };
-    // Rows of this rev written earlier in the same run would otherwise be duplicated.
-    await deleteWhere(this.tables.chunks, same);
-    await deleteWhere(this.tables.figures, same);
-    const vec = (v: Float32Array | undefined) => (v ? Array.from(v) : null);
-    if (chunks.length) {
-      await this.tables.chunks.add(chunks.map(({ vector, ...c }) => ({ ...c, page: toNull(c.page), ...(chunkVectors ? { vector: vec(vector) } : {}) })));
-    }
-    if (figures.length) {
-      await this.tables.figures.add(
-        figures.map(({ vector, captionVector, ...f }) => ({
-          ...f,
-          imagePath: relativeToDataDir(this.dataDir, f.imagePath),
-          page: toNull(f.page),
-          width: toNull(f.width),
-          height: toNull(f.height),
-          ...(figureVectors ? { vector: vec(vector), captionVector: vec(captionVector) } : {}),
-        })),
-      );
-    }
-    await deleteWhere(this.tables.chunks, others);
-    await deleteWhere(this.tables.figures, others);
-    await this.tables.documents.mergeInsert('docId').whenMatchedUpdateAll().whenNotMatchedInsertAll().execute([{ ...doc }]);
+    await this.buffer.replace(doc, chunks, figures, vectors);
   }
 
+  /** Remove a document with its chunks and figures (batched like `replaceDocument`). */
   async removeDocument(docId: string): Promise<void> {
-    for (const table of [this.tables.chunks, this.tables.figures, this.tables.documents]) {
-      if ((await table.countRows(`docId = '${docId}'`)) > 0) await table.delete(`docId = '${docId}'`);
-    }
+    this.buffer.remove(docId);
+  }
+
+  /** Write the batched document changes to the tables (still unpublished until `commit()`). */
+  async flush(): Promise<void> {
+    await this.buffer.flush();
   }
 
   /**
@@ -295,6 +282,7 @@ export class IndexStore {
    * embedding upgrade needs: a chunk's text, a figure's image path and caption).
    */
   async rowsWithoutVector(table: TableName, column: VectorColumn, columns: string[]): Promise<Array<Record<string, unknown>>> {
+    await this.buffer.flush();
     const select = ['id', ...columns.filter((c) => c !== 'id')];
     const query = this.tables[table].query().select(select);
     const rows = (await this.hasVectorColumns(table)) ? await query.where(`${column} IS NULL`).toArray() : await query.toArray();
@@ -303,6 +291,7 @@ export class IndexStore {
 
   /** Figure rows without a model-written description (what a `--describe-figures` run adds to). */
   async figuresWithoutDescription(): Promise<StoredFigure[]> {
+    await this.buffer.flush();
     const vectors = new Set<string>(VECTOR_COLUMNS.figures);
     const columns = (await this.tables.figures.schema()).fields.map((f) => f.name).filter((name) => !vectors.has(name));
     const rows = await this.tables.figures.query().where(`description = ''`).select(columns).toArray();
@@ -311,6 +300,7 @@ export class IndexStore {
 
   /** Set figures' description and the searchText that includes it (other columns untouched). */
   async setFigureDescriptions(rows: Array<{ id: string; description: string; searchText: string }>): Promise<void> {
+    await this.buffer.flush();
     if (rows.length > 0) await this.tables.figures.mergeInsert('id').whenMatchedUpdateAll().execute(rows.map((r) => ({ ...r })));
   }
 
@@ -323,6 +313,7 @@ export class IndexStore {
    */
   async commit(options: CommitOptions | number = {}): Promise<CompactionStats> {
     const { annMinRows = ANN_MIN_ROWS, signal, graceMs = INDEX_VERSION_GRACE_MS } = typeof options === 'number' ? { annMinRows: options } : options;
+    await this.buffer.flush();
     signal?.throwIfAborted();
     const compaction = await compactTables(this.tables, this.committed?.versions, graceMs);
     for (const [table, column] of [[this.tables.chunks, 'text'], [this.tables.figures, 'searchText']] as const) {
