@@ -126,6 +126,27 @@ describe('a rebuild in another process', () => {
   });
 });
 
+describe('a rebuild with another model', () => {
+  it('is searched by BM25 only by a reader still holding the old model (no comparing vectors of two models)', async () => {
+    const dataDir = path.join(tmp, 'other-model');
+    await ingest([ARTICLES], { config: loadConfig(env(dataDir, { OCR_ENABLED: 'false' })), logger }, { embedder });
+    const kb = await openKnowledgeBase({ config: loadConfig(env(dataDir)), logger, embedder });
+    expect((await kb.search({ text: 'Slack app token' })).level).toBe(3);
+    const siglip = await createEmbedder(path.resolve('test/fixtures/siglip-tiny'));
+    try {
+      const config = loadConfig(env(dataDir, { EMBEDDING_MODEL: path.resolve('test/fixtures/siglip-tiny'), OCR_ENABLED: 'false' }));
+      await ingest([ARTICLES], { config, logger }, { embedder: siglip, rebuild: true });
+    } finally {
+      await siglip.close();
+    }
+    const after = await kb.search({ text: 'Slack app token' });
+    await kb.close();
+    expect(after.level).toBe(2);
+    expect(after.chunks.length).toBeGreaterThan(0);
+    for (const c of after.chunks) expect(Object.keys(c.signals ?? {})).toEqual(['bm25']);
+  });
+});
+
 describe('commits', () => {
   it('a lost write lock publishes nothing: commit throws the lock’s reason, readers keep the last generation', async () => {
     const dataDir = path.join(tmp, 'lost-lock');
