@@ -122,13 +122,51 @@ export async function openKnowledgeBase(deps: KnowledgeBaseDeps): Promise<Knowle
   }
 }
 
+/** True when the index has rows without embeddings (built at level 2, or written while the model was missing). */
+async function lacksEmbeddings(dataDir: string): Promise<boolean> {
+  const store = await IndexStore.open(dataDir);
+  if (!store) return false;
+  try {
+    assertIndexLayout(store.info);
+    for (const [table, column] of [['chunks', 'vector'], ['figures', 'vector'], ['figures', 'captionVector']] as const) {
+      if ((await store.idsWithoutVector(table, column)).length > 0) return true;
+    }
+    return false;
+  } catch {
+    return false; // an index of an older layout: openKnowledgeBase says what to do
+  } finally {
+    await store.close();
+  }
+}
+
+/** `mrag start` on an index that lacks embeddings, once the model loads: add them (nothing re-parsed). */
+async function completeEmbeddings(deps: KnowledgeBaseDeps): Promise<IngestSummary | undefined> {
+  const { config, logger } = deps;
+  if (config.retrieval.level === 1 || config.retrieval.level === 2 || !(await lacksEmbeddings(config.dataDir))) return undefined;
+  const resolution = await resolveRetrievalLevel({ config, logger, embedder: deps.embedder, onProgress: deps.onModelProgress });
+  if (!resolution.embedder) return undefined;
+  try {
+    logger.info('the index lacks embeddings and the model is here: adding them (nothing is re-parsed)');
+    const summary = await ingest([], deps, { embedder: resolution.embedder });
+    logger.info({ embeddings: summary.embeddings, retrievalLevel: summary.level }, 'knowledge base ready');
+    return summary;
+  } catch (err) {
+    // Another ingest is writing (it adds them too), or the index needs a rebuild: answer from what is there.
+    logger.warn({ err: err instanceof Error ? err.message : String(err) }, 'could not add the missing embeddings now; run `mrag ingest` later');
+    return undefined;
+  } finally {
+    if (resolution.ownsEmbedder) await resolution.embedder?.close();
+  }
+}
+
 /**
- * Ingest the shipped data/ articles when no index exists yet (used by `mrag start`).
- * Returns the ingest summary, or undefined when an index was already there.
+ * Ingest the shipped data/ articles when no index exists yet (used by `mrag start`); on an
+ * existing index that lacks embeddings (built offline at level 2), add them once the model
+ * loads. Returns the ingest summary, or undefined when there was nothing to do.
  */
 export async function ensureKnowledgeBase(deps: KnowledgeBaseDeps): Promise<IngestSummary | undefined> {
   const { config, logger } = deps;
-  if (readIndexMeta(config.dataDir)) return undefined;
+  if (readIndexMeta(config.dataDir)) return completeEmbeddings(deps);
   const local = path.join(config.dataDir, 'articles');
   const articles = existsSync(local) ? local : SHIPPED_ARTICLES;
   logger.info({ articles }, 'no index yet: ingesting the shipped articles');

@@ -86,6 +86,18 @@ describe('mrag start on a fresh clone without network', () => {
     expect(sent).toContain(readFileSync(figure).toString('base64'));
   });
 
+  it('moves that index to level 3 on the next start once the model is there: the embeddings are added, nothing re-parsed', async () => {
+    const dataDir = path.join(tmp, 'fresh-data'); // built at level 2 by the test above
+    const documents = readIndexMeta(dataDir)!;
+    const model = path.join(tmp, 'brought-model');
+    cpSync(path.resolve('test/fixtures/clip-tiny'), model, { recursive: true });
+    const run = await startAndAsk({ DATA_DIR: dataDir, EMBEDDING_MODEL: model });
+    expect(run.warnings).toEqual([]);
+    expect(run.levels).toEqual([3]);
+    expect(readIndexMeta(dataDir)).toMatchObject({ generation: documents.generation + 1, model: 'brought-model', dim: 32 });
+    expect(existsSync(attachedFigure(run.printed))).toBe(true);
+  });
+
   it('runs at level 3 with EMBEDDING_MODEL pointing at a copied local model directory, and after the directory moved', async () => {
     const model = path.join(tmp, 'models', 'clip-copy');
     cpSync(path.resolve('test/fixtures/clip-tiny'), model, { recursive: true });
