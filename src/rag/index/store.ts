@@ -58,7 +58,6 @@ export interface StoreHit {
   score: number;
 }
 
-
 /**
  * From this many rows on, a vector column gets a LanceDB IVF-PQ (ANN) index at commit and
  * hybrid search uses it. Below it, exact search over the in-memory matrix is both faster and
@@ -68,7 +67,6 @@ export const ANN_MIN_ROWS = 100_000;
 /** IVF partitions probed per query, and PQ candidates re-ranked exactly (× limit): recall over speed. */
 export const ANN_NPROBES = 40;
 export const ANN_REFINE_FACTOR = 40;
-
 
 async function openTables(dataDir: string): Promise<IndexTables> {
   const db = await lancedb.connect(path.join(indexDir(dataDir), 'lance'));
