@@ -16,6 +16,7 @@
  */
 import { UserFacingError } from '../../errors.js';
 import type { Embedder } from '../embed/embedder.js';
+import { sameModel } from '../embed/identity.js';
 import { meanVector } from '../embed/vector.js';
 import type { ChunkRow, FigureRow, IndexStore, StoreHit, TableName, VectorColumn } from '../index/store.js';
 import type { ChunkRecord, FigureRecord, Retriever, RetrievalLevel, ScoredChunk, ScoredFigure, SearchOptions, SearchQuery, SearchResult } from '../types.js';
@@ -91,7 +92,9 @@ export class Searcher implements Retriever {
   /** Load (or reload after another process committed) the rows and their vectors. */
   async load(): Promise<void> {
     const [chunkRows, figureRows] = await Promise.all([this.store.loadChunks(), this.store.loadFigures()]);
-    const useVectors = this.requested === 3;
+    // A rebuild with another model may have been committed since this process loaded its
+    // model: those vectors are not comparable with our query vectors (BM25 only until restarted).
+    const useVectors = this.requested === 3 && this.store.info.model !== undefined && sameModel(this.store.info, { ...this.embedder!.identity, ref: this.embedder!.modelId });
     const dim = useVectors ? this.store.info.dim : undefined;
     const ann = useVectors && dim !== undefined
       ? {

@@ -267,10 +267,10 @@ describe('requests from elsewhere and file routes', () => {
 
   it('serves indexed files only: no path outside the index, nothing not ingested', async () => {
     const session = client(local.url);
-    const served = await session(`/sources/file?source=${encodeURIComponent('data/articles/retrieval.md')}`);
+    const served = await session(`/sources/file?source=${encodeURIComponent('articles/retrieval.md')}`);
     expect(served.status).toBe(200);
     expect(served.headers.get('content-type')).toContain('text/plain');
-    const html = await session(`/sources/file?source=${encodeURIComponent('data/articles/discord-setup.html')}`);
+    const html = await session(`/sources/file?source=${encodeURIComponent('articles/discord-setup.html')}`);
     expect(html.headers.get('content-security-policy')).toMatch(/^sandbox/);
     for (const route of [
       '/sources/file?source=..%2F..%2F..%2F..%2Fetc%2Fpasswd',
