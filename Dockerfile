@@ -1,7 +1,7 @@
 # syntax=docker/dockerfile:1
 # One multi-stage image for every mrag service (ingest, worker, bot: same image, different
-# command). Node 26 "Lithium" is the Active LTS line (LTS since 2026-10-28, supported to
-# 2029-04-30); Node 20 reached end of life on 2026-04-30.
+# command). Node 26 is the Active LTS line since October 2026; Node 20 reached end of life on
+# 2026-04-30.
 ARG NODE_IMAGE=node:26-bookworm-slim
 
 # --- build: install all dependencies and compile TypeScript ---
@@ -26,7 +26,11 @@ COPY --from=build /app/dist ./dist
 COPY package.json ./
 COPY bin ./bin
 COPY --chown=node:node data ./data
-RUN mkdir -p /kb && chown node:node /app/data
+# Fonts: SVG figures and PDF pages are rasterised at ingest, and OCR reads the rendered text;
+# without a font their labels would render as nothing.
+RUN apt-get update && apt-get install -y --no-install-recommends fonts-dejavu-core \
+    && rm -rf /var/lib/apt/lists/* \
+    && mkdir -p /kb && chown node:node /app/data
 USER node
 # Models downloaded at run time go to the data volume, so they are fetched once.
 ENV HF_HOME=/app/data/cache

@@ -12,7 +12,12 @@ export function configuredPlatforms(config: Config): PlatformModule[] {
   return ALL_PLATFORMS.filter((p) => p.isConfigured(config));
 }
 
-/** The chat platforms enabled by credentials (what `mrag bot` listens on): Discord, Slack. */
+/**
+ * The chat platforms enabled by credentials (what `mrag bot` listens on): Discord and Slack
+ * when their tokens are set, and the web chat when WEB_TOKEN is set (its credential: a bot
+ * in a container or on a server listens beyond this machine). `mrag start` and `mrag web`
+ * serve the web chat without a token on a loopback address.
+ */
 export function credentialedPlatforms(config: Config): PlatformModule[] {
-  return configuredPlatforms(config).filter((p) => p.name !== 'web');
+  return configuredPlatforms(config).filter((p) => p.name !== 'web' || config.http.webToken !== undefined);
 }

@@ -192,7 +192,7 @@ export interface Config {
   };
   retrieval: { level: RetrievalLevelSetting };
   figures: {
-    /** Write model descriptions of figures at ingest (level 1). */
+    /** Write model descriptions of figures at ingest (FIGURE_DESCRIPTIONS; unset: on at RETRIEVAL_LEVEL=1, else off). */
     describe: boolean;
     /** Images whose shorter displayed side is below this many pixels are decoration: skipped and reported. */
     minSidePx: number;
@@ -316,7 +316,8 @@ export function loadConfig(env: Record<string, string | undefined> = process.env
     },
     embedding: { model: e.EMBEDDING_MODEL ?? DEFAULTS.EMBEDDING_MODEL, dtype: e.EMBEDDING_DTYPE ?? 'fp32', hubEndpoint: e.HF_ENDPOINT },
     retrieval: { level: e.RETRIEVAL_LEVEL === undefined || e.RETRIEVAL_LEVEL === 'auto' ? 'auto' : (Number(e.RETRIEVAL_LEVEL) as 1 | 2 | 3) },
-    figures: { describe: e.FIGURE_DESCRIPTIONS ?? false, minSidePx: e.FIGURE_MIN_SIZE_PX ?? DEFAULT_FIGURE_MIN_SIZE_PX },
+    // Level 1 answers from figure text, so descriptions are on there unless set to false.
+    figures: { describe: e.FIGURE_DESCRIPTIONS ?? e.RETRIEVAL_LEVEL === '1', minSidePx: e.FIGURE_MIN_SIZE_PX ?? DEFAULT_FIGURE_MIN_SIZE_PX },
     ocr: { enabled: e.OCR_ENABLED ?? true, langs: e.OCR_LANGS ?? 'eng' },
     dataDir: path.resolve(e.DATA_DIR ?? DEFAULTS.DATA_DIR),
     kbDir: path.resolve(e.KB_DIR ?? DEFAULTS.KB_DIR),

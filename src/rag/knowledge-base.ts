@@ -22,7 +22,7 @@ import type { IndexMeta, StoredDocument } from './index/schema.js';
 import { IndexStore, indexDir, readIndexMeta } from './index/store.js';
 import { ingest, type IngestSummary } from './ingest/ingest.js';
 import { resolveRetrievalLevel } from './retrieval-level.js';
-import { fileOfSource, isUrl } from './ingest/sources.js';
+import { IngestRoots } from './ingest/roots.js';
 import { Searcher } from './search/searcher.js';
 import type { FigureRecord, Retriever, RetrievalLevel } from './types.js';
 
@@ -122,13 +122,51 @@ export async function openKnowledgeBase(deps: KnowledgeBaseDeps): Promise<Knowle
   }
 }
 
+/** True when the index has rows without embeddings (built at level 2, or written while the model was missing). */
+async function lacksEmbeddings(dataDir: string): Promise<boolean> {
+  const store = await IndexStore.open(dataDir);
+  if (!store) return false;
+  try {
+    assertIndexLayout(store.info);
+    for (const [table, column] of [['chunks', 'vector'], ['figures', 'vector'], ['figures', 'captionVector']] as const) {
+      if ((await store.idsWithoutVector(table, column)).length > 0) return true;
+    }
+    return false;
+  } catch {
+    return false; // an index of an older layout: openKnowledgeBase says what to do
+  } finally {
+    await store.close();
+  }
+}
+
+/** `mrag start` on an index that lacks embeddings, once the model loads: add them (nothing re-parsed). */
+async function completeEmbeddings(deps: KnowledgeBaseDeps): Promise<IngestSummary | undefined> {
+  const { config, logger } = deps;
+  if (config.retrieval.level === 1 || config.retrieval.level === 2 || !(await lacksEmbeddings(config.dataDir))) return undefined;
+  const resolution = await resolveRetrievalLevel({ config, logger, embedder: deps.embedder, onProgress: deps.onModelProgress });
+  if (!resolution.embedder) return undefined;
+  try {
+    logger.info('the index lacks embeddings and the model is here: adding them (nothing is re-parsed)');
+    const summary = await ingest([], deps, { embedder: resolution.embedder });
+    logger.info({ embeddings: summary.embeddings, retrievalLevel: summary.level }, 'knowledge base ready');
+    return summary;
+  } catch (err) {
+    // Another ingest is writing (it adds them too), or the index needs a rebuild: answer from what is there.
+    logger.warn({ err: err instanceof Error ? err.message : String(err) }, 'could not add the missing embeddings now; run `mrag ingest` later');
+    return undefined;
+  } finally {
+    if (resolution.ownsEmbedder) await resolution.embedder?.close();
+  }
+}
+
 /**
- * Ingest the shipped data/ articles when no index exists yet (used by `mrag start`).
- * Returns the ingest summary, or undefined when an index was already there.
+ * Ingest the shipped data/ articles when no index exists yet (used by `mrag start`); on an
+ * existing index that lacks embeddings (built offline at level 2), add them once the model
+ * loads. Returns the ingest summary, or undefined when there was nothing to do.
  */
 export async function ensureKnowledgeBase(deps: KnowledgeBaseDeps): Promise<IngestSummary | undefined> {
   const { config, logger } = deps;
-  if (readIndexMeta(config.dataDir)) return undefined;
+  if (readIndexMeta(config.dataDir)) return completeEmbeddings(deps);
   const local = path.join(config.dataDir, 'articles');
   const articles = existsSync(local) ? local : SHIPPED_ARTICLES;
   logger.info({ articles }, 'no index yet: ingesting the shipped articles');
@@ -136,8 +174,11 @@ export async function ensureKnowledgeBase(deps: KnowledgeBaseDeps): Promise<Inge
   // `auto` could not load it (one warning, shared with openKnowledgeBase in this process).
   const resolution = await resolveRetrievalLevel({ config, logger, embedder: deps.embedder, onProgress: deps.onModelProgress });
   try {
+    // Without a model (levels 1/2, or `auto` that could not load it) ingest skips the
+    // embeddings; the failed load is remembered, so there is no second attempt or warning.
     const summary = await ingest([articles], deps, { embedder: resolution.embedder });
-    logger.info({ documents: summary.documents, chunks: summary.chunks, figures: summary.figures, retrievalLevel: resolution.level }, 'knowledge base ready');
+    for (const notice of summary.notices) logger.warn(notice);
+    logger.info({ documents: summary.documents, chunks: summary.chunks, figures: summary.figures, retrievalLevel: summary.level }, 'knowledge base ready');
     return summary;
   } finally {
     if (resolution.ownsEmbedder) await resolution.embedder?.close();
@@ -164,18 +205,24 @@ export const indexGeneration = (dataDir: string): number | undefined => readInde
 
 /**
  * Read the documents and figures of the index under `dataDir` (read-only; no embedding
- * model needed). Undefined when there is no index.
+ * model needed). Undefined when there is no index. A local document's `file` is found
+ * through its ingest root (`kbDir`: KB_DIR here, for documents ingested from KB_DIR
+ * elsewhere; other roots where the index last saw them).
  */
-export async function readCatalog(dataDir: string): Promise<Catalog | undefined> {
+export async function readCatalog(dataDir: string, options: { kbDir?: string } = {}): Promise<Catalog | undefined> {
   const store = await IndexStore.open(dataDir);
   if (!store) return undefined;
   try {
     const [documents, figureRows] = await Promise.all([store.documents(), store.listFigures()]);
+    const roots = new IngestRoots(dataDir, store.roots, options.kbDir);
     return {
       model: store.info.model,
       generation: store.info.generation,
       updatedAt: store.info.updatedAt,
-      documents: documents.map((d) => (isUrl(d.source) ? d : { ...d, file: fileOfSource(d.source) })),
+      documents: documents.map((d) => {
+        const file = roots.fileOf(d.source);
+        return file ? { ...d, file } : d;
+      }),
       figures: figureRows.map(({ rev: _r, searchText: _s, ...figure }) => ({
         ...figure,
         imagePath: path.resolve(dataDir, figure.imagePath),

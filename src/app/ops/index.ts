@@ -64,10 +64,13 @@ export function answererLevel(answerer: object, configured: Config['retrieval'][
 }
 
 /** `/readyz`'s model check: level 3 with the model loaded, or a lower level chosen on purpose. */
-export function modelCheck(config: Config, level: RetrievalLevel): CheckResult {
+export function modelCheck(config: Config, level: RetrievalLevel, modelLoaded = false): CheckResult {
   const configured = config.retrieval.level;
   if (level === 3) return { ok: true, detail: `level 3: embedding model ${config.embedding.model} loaded` };
   if (configured === level) return { ok: true, detail: `level ${level} (RETRIEVAL_LEVEL=${level}): no embedding model needed` };
+  if (modelLoaded) {
+    return { ok: false, detail: `level ${level}: the embedding model is loaded but the index has no embeddings yet; fix: run \`mrag ingest\` with the model to add them (nothing is re-parsed)` };
+  }
   return {
     ok: false,
     detail: `level ${level}: the embedding model ${config.embedding.model} did not load (RETRIEVAL_LEVEL=${configured}); fix: \`mrag model pull\`, a local EMBEDDING_MODEL directory, or RETRIEVAL_LEVEL=${level} to run without it`,
@@ -99,7 +102,7 @@ export function createOperations(options: OperationsOptions): Operations {
       if (indexState === 'waiting') return { ok: false, detail: `no index under DATA_DIR yet: waiting for it; ${INDEX_WAIT_HINT}` };
       if (indexState === 'loading') return { ok: false, detail: 'loading the index and the models' };
       const meta = readIndexMeta(config.dataDir);
-      return meta ? { ok: true, detail: `generation ${meta.generation}, model ${meta.model}` } : { ok: false, detail: 'the index disappeared from DATA_DIR' };
+      return meta ? { ok: true, detail: `generation ${meta.generation}, model ${meta.model ?? 'none (no embeddings: built at level 1 or 2)'}` } : { ok: false, detail: 'the index disappeared from DATA_DIR' };
     });
     readiness.set('model', () => ({ ok: false, detail: 'loading' }));
   }
@@ -135,8 +138,11 @@ export function createOperations(options: OperationsOptions): Operations {
     },
     workerStarted(answerer) {
       indexState = 'loaded';
-      const level = answererLevel(answerer, config.retrieval.level);
-      readiness.set('model', () => modelCheck(config, level));
+      // Read at every probe: the level rises to 3 once an ingest adds embeddings to a level-2 index.
+      const modelLoaded = (answerer as { modelLoaded?: boolean }).modelLoaded === true;
+      readiness.set('model', () => modelCheck(config, answererLevel(answerer, config.retrieval.level), modelLoaded));
+      const llm = (answerer as { llmStatus?: () => Promise<CheckResult> }).llmStatus;
+      if (llm) readiness.set('llm', () => llm.call(answerer));
     },
     adapterStarted(platform, adapter) {
       const check = () => {

@@ -9,16 +9,12 @@
 import fastifyCookie from '@fastify/cookie';
 import fastifyMultipart from '@fastify/multipart';
 import type { FastifyInstance } from 'fastify';
-import { isLoopbackHost, type HttpServer } from '../../app/http-server.js';
-import type { Config } from '../../config/env.js';
+import { isLoopbackHost } from '../../app/http-server.js';
 import { ConfigError, UserFacingError } from '../../errors.js';
-import type { Logger } from '../../log.js';
-import { createFeedbackStore, type FeedbackStore } from '../../queue/feedback.js';
+import { createFeedbackStore } from '../../queue/feedback.js';
 import { MAX_IMAGE_BYTES } from '../../queue/fetch-image.js';
-import type { AskGateway } from '../../queue/gateway.js';
 import { closeRedisConnection, createRedisConnection } from '../../queue/redis.js';
-import type { Retriever } from '../../rag/types.js';
-import type { RunningAdapter } from '../platform.js';
+import type { AdapterDeps, RunningAdapter } from '../platform.js';
 import { loadPageAssets, type Asset } from './assets.js';
 import { ConversationStore } from './conversations.js';
 import { registerChatRoutes } from './routes-chat.js';
@@ -26,15 +22,8 @@ import { registerKbRoutes } from './routes-kb.js';
 import { SessionGuard } from './session.js';
 import type { OpenRelay } from './sse.js';
 
-export interface WebAdapterDeps {
-  config: Config;
-  gateway: AskGateway;
-  logger: Logger;
-  http?: HttpServer;
-  /** The shared feedback store (made here from the adapter's connection when absent). */
-  feedback?: FeedbackStore;
-  retriever?: Retriever;
-}
+/** The platform adapter deps; a missing `feedback` store is made here from the adapter's connection. */
+export type WebAdapterDeps = AdapterDeps;
 
 /** Scripts, styles, images and connections only from this origin; nothing inline, no frames. */
 const PAGE_CSP = "default-src 'self'; script-src 'self'; style-src 'self'; img-src 'self' data: blob:; connect-src 'self'; object-src 'none'; base-uri 'none'; frame-ancestors 'none'; form-action 'self'";

@@ -79,7 +79,7 @@ export function registerKbRoutes(scope: FastifyInstance, deps: KbRouteDeps): voi
     const generation = indexGeneration(config.dataDir);
     if (generation === undefined) return (cached = undefined);
     if (cached?.generation !== generation) {
-      const fresh = await readCatalog(config.dataDir);
+      const fresh = await readCatalog(config.dataDir, { kbDir: config.kbDir });
       cached = fresh && {
         ...fresh,
         figureById: new Map(fresh.figures.map((f) => [f.id, f])),

@@ -8,6 +8,7 @@ import { getCliContext } from '../context.js';
 interface IngestFlags {
   prune?: boolean;
   rebuild?: boolean;
+  describeFigures?: boolean;
   maxFileMb?: string;
 }
 
@@ -27,6 +28,26 @@ function byDocument(items: Array<{ source: string; line: string }>): string[] {
   return [...groups.entries()].flatMap(([doc, lines]) => (lines.length === 1 && !items.some((i) => i.source.startsWith(`${doc} › `)) ? [`  ${doc}: ${lines[0]}`] : [`  ${doc}`, ...lines.map((l) => `    ${l}`)]));
 }
 
+/** The embeddings line: what the model computed, or why there is none. */
+function embeddingsLine(s: IngestSummary): string {
+  const e = s.embeddings;
+  if (s.level !== 3) {
+    const why = s.level === 2 ? 'retrieval level 2' : 'retrieval level 1';
+    return `embeddings: none (${why}: no embedding model; a later \`mrag ingest\` with the model adds them without re-parsing)`;
+  }
+  const parts = [`${e.computed} computed`];
+  if (e.upgraded) parts.push(`${e.upgraded} added to rows that had none (upgrade to level 3)`);
+  if (e.overlong) parts.push(`${e.overlong} chunks longer than the model's window embedded as the mean of their windows`);
+  return `embeddings: ${parts.join(', ')}${e.model ? ` (${e.model})` : ''}`;
+}
+
+function descriptionsLine(s: IngestSummary): string {
+  const d = s.descriptions;
+  if (!d.enabled) return 'figure descriptions: off (--describe-figures, FIGURE_DESCRIPTIONS=true or RETRIEVAL_LEVEL=1 to write them)';
+  const upgraded = d.upgraded ? `, ${d.upgraded} added to figures already indexed` : '';
+  return `figure descriptions: ${d.described} written, ${d.cached} from the cache, ${d.skipped} skipped, ${d.failed} failed${upgraded}`;
+}
+
 /** The end-of-run report: what was added, kept, skipped and refused, and why. */
 export function formatIngestSummary(s: IngestSummary): string {
   const d = s.documents;
@@ -36,7 +57,11 @@ export function formatIngestSummary(s: IngestSummary): string {
     `text chunks: ${s.chunks.added} added, ${s.chunks.unchanged} unchanged`,
     `figures: ${s.figures.added} added, ${s.figures.unchanged} unchanged, ${s.figures.failed} failed, ${s.figures.skipped} skipped`,
     o.enabled ? `OCR: ${o.read} images read (${(o.ms / 1000).toFixed(1)} s), ${o.cached} from the cache${o.pages ? `, ${o.pages} scanned pages` : ''}` : 'OCR: off (OCR_ENABLED=false)',
+    embeddingsLine(s),
+    descriptionsLine(s),
   ];
+  const c = s.compaction;
+  if (c.versionsRemoved > 0) lines.push(`index: ${c.versionsRemoved} old versions removed (${(c.bytesRemoved / 1024 / 1024).toFixed(1)} MB freed)`);
   if (s.considered === 0) lines.push('nothing to ingest: no supported document (Markdown, HTML, text, PDF or image) was found in the inputs');
   if (s.failures.length) lines.push('failed:', ...byDocument(s.failures.map((f) => ({ source: f.source, line: f.reason }))));
   // Unsupported files: a few per type, then a count (a docs folder can hold hundreds of assets).
@@ -49,6 +74,8 @@ export function formatIngestSummary(s: IngestSummary): string {
   const more = [...shown.entries()].filter(([, n]) => n > MAX_LISTED_PER_REASON).map(([reason, n]) => `  … and ${n - MAX_LISTED_PER_REASON} more with ${reason}`);
   if (s.skipped.length) lines.push('skipped:', ...byDocument(skipped.map((k) => ({ source: k.source, line: k.reason }))), ...more);
   if (s.warnings.length) lines.push('warnings:', ...byDocument(s.warnings.map((w) => ({ source: w.source, line: w.message }))));
+  const notes = [...s.notices, ...s.descriptions.warnings];
+  if (notes.length) lines.push('notes:', ...notes.map((n) => `  ${n}`));
   lines.push(`time: ${(s.ms / 1000).toFixed(1)} s`);
   return lines.join('\n');
 }
@@ -62,7 +89,8 @@ export function registerIngest(program: Command): void {
     .description('Build or update the index from files, directories or URLs.')
     .argument('<paths...>', 'files, directories or http(s) URLs')
     .option('--prune', 'remove documents whose source disappeared')
-    .option('--rebuild', 'drop the index first (after changing EMBEDDING_MODEL)')
+    .option('--rebuild', 'build a new index from these inputs alone (after changing EMBEDDING_MODEL); readers keep the old one until it is done')
+    .option('--describe-figures', 'write a model description of every figure (level 1; needs Ollama; also FIGURE_DESCRIPTIONS=true)')
     .option('--max-file-mb <n>', `largest file or download accepted, in MB (default ${DEFAULT_MAX_FILE_BYTES / 1024 / 1024})`)
     .action(async (paths: string[], flags: IngestFlags) => {
       const { config, logger } = getCliContext();
@@ -77,6 +105,7 @@ export function registerIngest(program: Command): void {
         const summary = await ingest(paths, { config, logger }, {
           prune: flags.prune,
           rebuild: flags.rebuild,
+          describeFigures: flags.describeFigures,
           maxFileBytes: maxMb === undefined ? undefined : Math.round(maxMb * 1024 * 1024),
           onProgress: ({ done, total, source }) => {
             if (!bar) return;

@@ -12,7 +12,7 @@ export function registerStart(program: Command): void {
       const { config, logger } = getCliContext();
       // A missing piece surfaces as one clear line from main.ts; startApp has already
       // stopped what it started.
-      const platforms = [...credentialedPlatforms(config).map((p) => p.name), 'web' as const];
+      const platforms = [...new Set([...credentialedPlatforms(config).map((p) => p.name), 'web' as const])];
       const app = await startApp({ config, logger, worker: true, bots: true, local: true, platforms });
       if (app.httpUrl) process.stdout.write(`\nmrag-bot is running. Open the web chat: ${app.httpUrl}\n(Ctrl-C stops it.)\n\n`);
       await runUntilSignal(app, logger);

@@ -7,7 +7,7 @@ import path from 'node:path';
 import type { Config } from '../../config/env.js';
 import { describeModel } from '../../rag/embed/identity.js';
 import { isLocalModel, type Embedder } from '../../rag/embed/embedder.js';
-import { assertSameModel } from '../../rag/index/model-check.js';
+import { assertIndexLayout, assertSameModel } from '../../rag/index/model-check.js';
 import { IndexStore, indexDir, readIndexMeta } from '../../rag/index/store.js';
 import { errorText, fail, ok, warn, type DoctorContext, type DoctorLine } from './checks.js';
 
@@ -68,6 +68,11 @@ export async function checkIndex({ config, embedder }: DoctorContext): Promise<D
     return [fail('index', errorText(err), `delete ${dir} and run ${INGEST_FIX}`)];
   }
   if (!meta) return [fail('index', `none under ${dir}: workers wait for one`, INGEST_FIX)];
+  try {
+    assertIndexLayout(meta);
+  } catch (err) {
+    return [fail('index', errorText(err), 're-ingest with `mrag ingest --rebuild <your documents>` (workers cannot read this index)')];
+  }
   const lines: DoctorLine[] = [];
   let counts = '';
   try {

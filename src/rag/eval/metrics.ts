@@ -10,11 +10,15 @@ function normalisePath(p: string): string {
   return p.replace(/\\/g, '/').replace(/^\.\//, '');
 }
 
-/** True when `source` is `expected`, or ends with it at a path boundary ("articles/clip.md" matches "data/articles/clip.md"). */
+/**
+ * True when `source` is `expected`, or one ends with the other at a path boundary: "clip.md"
+ * matches the stored "articles/clip.md", and so does "data/articles/clip.md", the file's path
+ * where the question set was written (stored sources are `<root>/<path under the root>`).
+ */
 export function sourceMatches(source: string, expected: string): boolean {
   const s = normalisePath(source);
   const e = normalisePath(expected);
-  return s === e || s.endsWith('/' + e);
+  return s === e || s.endsWith('/' + e) || e.endsWith('/' + s);
 }
 
 /** Figure file names may get a "-2" suffix when two figures of a document share a name. */

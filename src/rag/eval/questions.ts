@@ -4,8 +4,9 @@
  *
  *   {"id":"q1","question":"…","sources":["data/articles/clip.md"],"figures":["similarity-matrix.png"]}
  *
- * - `sources`: document source paths as ingested (relative to where `mrag ingest` ran), or URLs.
- *   A retrieved chunk from any of them counts. A path suffix also matches ("clip.md").
+ * - `sources`: document paths (as stored, `<root>/<path under the root>`, or any path that ends
+ *   with that, e.g. the file's path from the project folder), or URLs. A retrieved chunk from
+ *   any of them counts. A path suffix also matches ("clip.md").
  * - `figures`: figure image file names, optionally scoped to a document ("clip.md#matrix.png").
  */
 import { readFile } from 'node:fs/promises';

@@ -2,13 +2,12 @@
  * The search side's LanceDB queries (IndexStore's read methods call these): BM25 and
  * nearest-neighbour hits as ids, scores and LanceDB row ids, rows by row id, and the index
  * types of a table version. Hits carry no row: the searcher reads the rows of the hits it
- * returns only (`takeRows`), so a search never materialises more than it shows.
+ * returns only (IndexStore.rows: LanceDB `takeRowIds`), so a search never materialises more than it shows.
  */
 import type * as lancedb from '@lancedb/lancedb';
 import { annQueryPlan } from './ann.js';
+import type { TableName } from './rows.js';
 import { storedChunkSchema, storedFigureSchema } from './schema.js';
-
-export type TableName = 'chunks' | 'figures';
 
 /** One hit of a ranked list from the store: row id and the list's own score. */
 export interface StoreHit {
@@ -21,6 +20,9 @@ export interface StoreHit {
 
 /** The non-vector columns read back for search hits (what the row schemas validate). */
 export const ROW_COLUMNS: Record<TableName, string[]> = { chunks: Object.keys(storedChunkSchema.shape), figures: Object.keys(storedFigureSchema.shape) };
+
+/** A column name in a LanceDB filter, in backticks: unquoted names are lower-cased (captionVector → captionvector), double quotes make a string. */
+export const sqlColumn = (column: string) => `\`${column}\``;
 
 /** Best first; equal scores by id, so that rankings are repeatable (LanceDB returns ties in no fixed order). */
 export const byScoreThenId = <H extends { id: string; score: number }>(a: H, b: H) => b.score - a.score || (a.id < b.id ? -1 : a.id > b.id ? 1 : 0);

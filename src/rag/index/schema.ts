@@ -5,8 +5,12 @@
 import { Field, FixedSizeList, Float32, Int32, Schema, Utf8 } from 'apache-arrow';
 import { z } from 'zod';
 
-/** Bumped when the stored layout changes; an index with another version must be rebuilt. */
-export const INDEX_SCHEMA_VERSION = 2;
+/**
+ * Bumped when the stored layout changes; an index with another version must be rebuilt.
+ * 3: document sources relative to their ingest root (`<root>/<path>`, roots in meta.json),
+ * committed table versions pinned in meta.json (readers see whole generations only).
+ */
+export const INDEX_SCHEMA_VERSION = 3;
 
 /**
  * `model`, `dim` and `fingerprint` identify the embedding model whose vectors the index holds
@@ -21,6 +25,19 @@ export const indexMetaSchema = z.object({
   /** Incremented after every committed change; readers reload when it moves. */
   generation: z.number().int().nonnegative(),
   updatedAt: z.string(),
+  /**
+   * The LanceDB table versions of this generation. Readers check these out, so they see
+   * exactly what was committed — never a run in progress or a rebuild half done. Absent
+   * in layouts before 3.
+   */
+  versions: z.object({ chunks: z.number().int().positive(), figures: z.number().int().positive(), documents: z.number().int().positive() }).optional(),
+  /**
+   * Ingest roots by label (see ingest/roots.ts): where the files of the documents whose
+   * `source` starts with `<label>/` were last found. Relative to DATA_DIR when inside it,
+   * else absolute. A hint for --prune and for opening a document's file, never part of
+   * its identity.
+   */
+  roots: z.record(z.string(), z.string()).default({}),
 });
 export type IndexMeta = z.infer<typeof indexMetaSchema>;
 
@@ -64,6 +81,7 @@ export type DocumentKind = (typeof documentKinds)[number];
 
 export const storedDocumentSchema = z.object({
   docId: z.string(),
+  /** `<root label>/<path under the root>` (POSIX) for a local file, or the URL; docId = sha256(source). */
   source: z.string(),
   kind: z.enum(documentKinds),
   title: z.string(),

@@ -1,34 +1,34 @@
 /**
  * The persistent index: LanceDB tables under `<dataDir>/index/lance` plus `meta.json`.
  *
- * LanceDB commits every write as a new table version (MVCC), so readers in other
- * processes always see a consistent table and a crashed write leaves the previous version
- * intact. A document is replaced in an order that never loses its old rows before the new
- * ones are in: add new rows (tagged with the new content hash `rev`) → delete the rows of
- * other revs → record the document. `meta.json` is replaced atomically (write + rename)
- * and its `generation` tells readers to reload.
+ * LanceDB commits every write as a new table version (MVCC). `commit()` publishes a
+ * generation: it compacts the tables, rebuilds the text indexes, and records the table
+ * versions in `meta.json` (replaced atomically; `generation` + 1). Readers check out exactly
+ * those versions (generation.ts), so they never see a run in progress, and `--rebuild`
+ * (`create(…, rebuild)`: the tables are overwritten, as new versions) never leaves them
+ * with an empty or half-built index. Nothing is published before the first commit.
+ * A writer first rolls back what an uncommitted run left (a crash, a lost lock).
  *
  * Vectors are optional. An index built without an embedding model (retrieval level 1 or 2)
  * has no vector columns and no model in `meta.json`; `addVectorColumns` adds them (nullable,
  * null = "no embedding yet") when a model becomes available, and `setVectors` fills them
  * row by row, so nothing is re-parsed. A row without a vector is found by BM25 only.
  */
-import { existsSync, mkdirSync, readFileSync, renameSync, writeFileSync } from 'node:fs';
+import { mkdirSync } from 'node:fs';
 import path from 'node:path';
 import './lance-env.js';
 import * as lancedb from '@lancedb/lancedb';
-import { Field, FixedSizeList, Schema } from 'apache-arrow';
-import { UserFacingError } from '../../errors.js';
 import type { ModelIdentity } from '../embed/identity.js';
 import { ANN_MIN_ROWS, annIndexConfig, annIndexable } from './ann.js';
-import { IndexTypes, ROW_COLUMNS, bm25Hits, nearestHits, type StoreHit, type TableName } from './lance-read.js';
+import { INDEX_VERSION_GRACE_MS, checkoutGeneration, compactTables, currentVersions, rollBackUncommitted, type CompactionStats, type IndexTableName, type IndexTables } from './generation.js';
+import { IndexTypes, ROW_COLUMNS, bm25Hits, nearestHits, sqlColumn, type StoreHit } from './lance-read.js';
+import { indexDir, metaPath, readIndexMeta, writeFileAtomic } from './meta.js';
 import { assertIndexLayout, assertSameModel, identityOfModel } from './model-check.js';
 import {
   INDEX_SCHEMA_VERSION,
   chunkArrowSchema,
   documentArrowSchema,
   figureArrowSchema,
-  indexMetaSchema,
   storedChunkSchema,
   storedDocumentSchema,
   storedFigureSchema,
@@ -37,93 +37,60 @@ import {
   type StoredDocument,
   type StoredFigure,
 } from './schema.js';
+import { VECTOR_COLUMNS, vectorSqlType, vectorsOf, withVectors, type ChunkRow, type FigureRow, type TableName, type VectorColumn } from './rows.js';
+import { WriteBuffer } from './write-buffer.js';
 
 export { assertSameModel } from './model-check.js';
+export { VECTOR_COLUMNS, type ChunkRow, type FigureRow, type TableName, type VectorColumn } from './rows.js';
+export { indexDir, readIndexMeta, relativeToDataDir, writeFileAtomic } from './meta.js';
+export { INDEX_VERSION_GRACE_MS, type CompactionStats } from './generation.js';
 
-/** A chunk row; `vector` is absent while the chunk has no embedding (level 1/2 index, or not computed yet). */
-export interface ChunkRow extends StoredChunk {
-  vector?: Float32Array;
+export interface CommitOptions {
+  /** Row count from which vector columns get an ANN index (default ANN_MIN_ROWS). */
+  annMinRows?: number;
+  /** The write lock's signal: a lost lock must not commit (throws its reason instead). */
+  signal?: AbortSignal;
+  /** Keep replaced versions this long for readers of the previous generation (default INDEX_VERSION_GRACE_MS). */
+  graceMs?: number;
 }
-/** A figure row; `vector` (pixels) and `captionVector` are absent while not computed. */
-export interface FigureRow extends StoredFigure {
-  vector?: Float32Array;
-  captionVector?: Float32Array;
-}
 
-export type { StoreHit, TableName } from './lance-read.js';
-export type VectorColumn = 'vector' | 'captionVector';
-
-/** The vector columns of each table. */
-export const VECTOR_COLUMNS: Record<TableName, VectorColumn[]> = { chunks: ['vector'], figures: ['vector', 'captionVector'] };
+export type { StoreHit } from './lance-read.js';
 
 /** The row type of a table as search returns it (no vector columns). */
 export type RowOf<T extends TableName> = T extends 'chunks' ? StoredChunk : StoredFigure;
 
-/** New vector columns are nullable (null = no embedding yet); the rest of the schema is kept. */
-function withVectors(schema: Schema, table: TableName, dim: number | undefined): Schema {
-  const columns = VECTOR_COLUMNS[table] as string[];
-  const fields = schema.fields
-    .filter((f) => dim !== undefined || !columns.includes(f.name))
-    .map((f) => (columns.includes(f.name) ? new Field(f.name, new FixedSizeList(dim!, new Field('item', (f.type as FixedSizeList).children[0]!.type, true)), true) : f));
-  return new Schema(fields);
-}
-
-const vectorSqlType = (dim: number) => `FixedSizeList(${dim}, Float32)`;
-/** A column name in a LanceDB filter, in backticks: unquoted names are lower-cased (captionVector → captionvector), double quotes make a string. */
-const sqlColumn = (column: string) => `\`${column}\``;
-
 export { ANN_MIN_ROWS, annIndexConfig } from './ann.js';
-export const indexDir = (dataDir: string) => path.join(dataDir, 'index');
-const metaPath = (dataDir: string) => path.join(indexDir(dataDir), 'meta.json');
 
-/** Write a file so that readers see either the old or the new content, never half. */
-export function writeFileAtomic(file: string, data: string | Uint8Array): void {
-  const tmp = `${file}.${process.pid}.${Date.now()}.tmp`;
-  writeFileSync(tmp, data);
-  renameSync(tmp, file);
+async function openTables(dataDir: string): Promise<IndexTables> {
+  const db = await lancedb.connect(path.join(indexDir(dataDir), 'lance'));
+  const [chunks, figures, documents] = await Promise.all(['chunks', 'figures', 'documents'].map((t) => db.openTable(t)));
+  return { chunks: chunks!, figures: figures!, documents: documents! };
 }
-
-export function readIndexMeta(dataDir: string): IndexMeta | undefined {
-  const file = metaPath(dataDir);
-  if (!existsSync(file)) return undefined;
-  const parsed = indexMetaSchema.safeParse(JSON.parse(readFileSync(file, 'utf8')));
-  if (!parsed.success) throw new UserFacingError('index_corrupt', `The index metadata ${file} is unreadable: delete ${indexDir(dataDir)} and re-ingest.`);
-  return parsed.data;
-}
-
-const toNull = <T>(v: T | undefined) => (v === undefined ? null : v);
-
-/** The vector columns of a row read back; a null or absent column becomes an absent field. */
-function vectorsOf(row: Record<string, unknown>, columns: VectorColumn[]): Partial<Record<VectorColumn, Float32Array>> {
-  const out: Partial<Record<VectorColumn, Float32Array>> = {};
-  for (const c of columns) {
-    const v = row[c] as ArrayLike<number> | null | undefined;
-    if (v !== null && v !== undefined) out[c] = Float32Array.from(v);
-  }
-  return out;
-}
-/** Figure files are recorded relative to DATA_DIR (POSIX separators) so that an index can move with its data. */
-const relativeToData = (dataDir: string, file: string) => {
-  const rel = path.relative(path.resolve(dataDir), file);
-  return rel && !rel.startsWith('..') && !path.isAbsolute(rel) ? rel.split(path.sep).join('/') : file;
-};
 
 export class IndexStore {
   private readonly indexTypes = new IndexTypes();
+  /** Tables rolled back when this writer opened the index (an uncommitted run's writes discarded). */
+  rolledBack: IndexTableName[] = [];
+  private readonly buffer: WriteBuffer;
 
   private constructor(
     readonly dataDir: string,
+    /** Readers: the committed generation they see. Writers: what the next commit publishes. */
     private meta: IndexMeta,
-    private readonly tables: { chunks: lancedb.Table; figures: lancedb.Table; documents: lancedb.Table },
-  ) {}
+    private readonly tables: IndexTables,
+    /** Writers: the generation readers see until the commit (its versions are never cleaned up). */
+    private committed?: IndexMeta,
+  ) {
+    this.buffer = new WriteBuffer(tables, dataDir);
+  }
 
-  /** Open an existing index; undefined when there is none yet. */
+  /** Open the committed generation of an existing index; undefined when there is none yet. */
   static async open(dataDir: string): Promise<IndexStore | undefined> {
     const meta = readIndexMeta(dataDir);
     if (!meta) return undefined;
-    const db = await lancedb.connect(path.join(indexDir(dataDir), 'lance'));
-    const [chunks, figures, documents] = await Promise.all(['chunks', 'figures', 'documents'].map((t) => db.openTable(t)));
-    return new IndexStore(dataDir, meta, { chunks: chunks!, figures: figures!, documents: documents! });
+    const tables = await openTables(dataDir);
+    await checkoutGeneration(tables, meta.versions);
+    return new IndexStore(dataDir, meta, tables);
   }
 
   /**
@@ -135,15 +102,21 @@ export class IndexStore {
    *
    * The older form `create(dataDir, modelIdOrDir, dim, rebuild)` derives the identity from
    * the model's config.json (directory, or the Hub cache under DATA_DIR).
+   *
+   * Nothing is visible to readers before `commit()`: a new or rebuilt index keeps the last
+   * committed generation (if any) readable until then.
    */
   static async create(dataDir: string, model?: ModelIdentity, rebuild?: boolean): Promise<IndexStore>;
   static async create(dataDir: string, model: string, dim: number, rebuild?: boolean): Promise<IndexStore>;
   static async create(dataDir: string, model?: ModelIdentity | string, dimOrRebuild?: number | boolean, maybeRebuild = false): Promise<IndexStore> {
     const identity = typeof model === 'string' ? identityOfModel(model, dimOrRebuild as number, dataDir) : model;
     const rebuild = typeof model === 'string' ? maybeRebuild : dimOrRebuild === true;
-    const existing = rebuild ? undefined : await IndexStore.open(dataDir);
-    if (existing) {
-      assertIndexLayout(existing.meta);
+    const committed = readIndexMeta(dataDir);
+    if (committed && !rebuild) {
+      assertIndexLayout(committed);
+      const tables = await openTables(dataDir);
+      const existing = new IndexStore(dataDir, committed, tables, committed);
+      existing.rolledBack = await rollBackUncommitted(tables, committed.versions);
       if (identity) {
         assertSameModel(existing.meta, { ...identity, ref: typeof model === 'string' ? model : undefined });
         await existing.addVectorColumns(identity);
@@ -154,20 +127,21 @@ export class IndexStore {
     }
     mkdirSync(indexDir(dataDir), { recursive: true });
     const db = await lancedb.connect(path.join(indexDir(dataDir), 'lance'));
+    // Overwriting adds a version: readers keep the committed ones until the commit.
     const mode = 'overwrite' as const;
     const dim = identity?.dim;
     const chunks = await db.createEmptyTable('chunks', withVectors(chunkArrowSchema(dim ?? 1), 'chunks', dim), { mode });
     const figures = await db.createEmptyTable('figures', withVectors(figureArrowSchema(dim ?? 1), 'figures', dim), { mode });
     const documents = await db.createEmptyTable('documents', documentArrowSchema(), { mode });
-    const previous = readIndexMeta(dataDir)?.generation ?? 0;
     const meta: IndexMeta = {
       schemaVersion: INDEX_SCHEMA_VERSION,
       ...(identity ? { model: identity.id, dim: identity.dim, ...(identity.fingerprint ? { fingerprint: identity.fingerprint } : {}) } : {}),
-      generation: previous + 1,
+      generation: committed?.generation ?? 0,
       updatedAt: new Date().toISOString(),
+      // Known roots keep their labels across a rebuild (document ids stay the same).
+      roots: committed?.roots ?? {},
     };
-    writeFileAtomic(metaPath(dataDir), JSON.stringify(meta, null, 2));
-    return new IndexStore(dataDir, meta, { chunks, figures, documents });
+    return new IndexStore(dataDir, meta, { chunks, figures, documents }, committed);
   }
 
   get info(): IndexMeta {
@@ -180,14 +154,24 @@ export class IndexStore {
     return latest !== undefined && latest.generation !== this.meta.generation;
   }
 
-  /** Move every table to its latest committed version. */
+  /** Move every table to the latest committed generation. */
   async refresh(): Promise<void> {
     const latest = readIndexMeta(this.dataDir);
     if (latest) this.meta = latest;
-    await Promise.all(Object.values(this.tables).map((t) => t.checkoutLatest()));
+    await checkoutGeneration(this.tables, latest?.versions);
+  }
+
+  /** Ingest roots by label (see ingest/roots.ts); `setRoots` replaces them at the next commit. */
+  get roots(): Record<string, string> {
+    return { ...this.meta.roots };
+  }
+
+  setRoots(roots: Record<string, string>): void {
+    this.meta = { ...this.meta, roots: { ...roots } };
   }
 
   async documents(): Promise<StoredDocument[]> {
+    await this.buffer.flush();
     const rows = await this.tables.documents.query().toArray();
     return rows.map((r) => storedDocumentSchema.parse({ ...r }));
   }
@@ -207,6 +191,7 @@ export class IndexStore {
 
   /** Hashes of every stored figure image some row references (for figure-file garbage collection). */
   async referencedImageHashes(): Promise<Set<string>> {
+    await this.buffer.flush();
     const rows = await this.tables.figures.query().select(['imageHash']).toArray();
     return new Set(rows.map((r) => String(r.imageHash)));
   }
@@ -233,12 +218,14 @@ export class IndexStore {
 
   /** Ids of rows whose `column` holds no vector yet (what an upgrade from level 2 must embed). */
   async idsWithoutVector(table: TableName, column: VectorColumn = 'vector'): Promise<string[]> {
+    await this.buffer.flush();
     if (!(await this.hasVectorColumns(table))) return (await this.tables[table].query().select(['id']).toArray()).map((r) => String(r.id));
     return (await this.tables[table].query().where(`${sqlColumn(column)} IS NULL`).select(['id']).toArray()).map((r) => String(r.id));
   }
 
   /** Set the vectors of existing rows by id (other columns untouched); absent fields stay as they are. */
   async setVectors(table: TableName, rows: Array<{ id: string; vector?: Float32Array; captionVector?: Float32Array }>): Promise<void> {
+    await this.buffer.flush();
     const columns = VECTOR_COLUMNS[table];
     const groups = new Map<string, Array<Record<string, unknown>>>();
     for (const row of rows) {
@@ -258,49 +245,69 @@ export class IndexStore {
     return rows.map((r) => storedFigureSchema.parse({ ...r }));
   }
 
-  /** Insert or replace one document with its chunks and figures (see the ordering note above). */
+  /**
+   * Insert or replace one document with its chunks and figures. Writes are batched
+   * (write-buffer.ts) and reach the tables at the latest with `flush()` or `commit()`;
+   * readers see them with the commit. Rows with vectors are refused (here, before anything
+   * changes) while the tables have no vector columns.
+   */
   async replaceDocument(doc: StoredDocument, chunks: ChunkRow[], figures: FigureRow[]): Promise<void> {
-    const { docId, hash } = doc;
-    // Checked before anything is deleted: a refused write leaves the document as it was.
-    const chunkVectors = await this.hasVectorColumns('chunks');
-    const figureVectors = await this.hasVectorColumns('figures');
-    if ((!chunkVectors && chunks.some((c) => c.vector)) || (!figureVectors && figures.some((f) => f.vector || f.captionVector))) {
+    const vectors = { chunks: await this.hasVectorColumns('chunks'), figures: await this.hasVectorColumns('figures') };
+    if ((!vectors.chunks && chunks.some((c) => c.vector)) || (!vectors.figures && figures.some((f) => f.vector || f.captionVector))) {
       throw new Error('The index has no vector columns yet: call addVectorColumns(model) before writing vectors.');
     }
-    const same = `docId = '${docId}' AND rev = '${hash}'`;
-    const others = `docId = '${docId}' AND rev <> '${hash}'`;
-    // Leftovers of an interrupted run with the same rev would otherwise be duplicated.
-    await this.tables.chunks.delete(same);
-    await this.tables.figures.delete(same);
-    const vec = (v: Float32Array | undefined) => (v ? Array.from(v) : null);
-    if (chunks.length) {
-      await this.tables.chunks.add(chunks.map(({ vector, ...c }) => ({ ...c, page: toNull(c.page), ...(chunkVectors ? { vector: vec(vector) } : {}) })));
-    }
-    if (figures.length) {
-      await this.tables.figures.add(
-        figures.map(({ vector, captionVector, ...f }) => ({
-          ...f,
-          imagePath: relativeToData(this.dataDir, f.imagePath),
-          page: toNull(f.page),
-          width: toNull(f.width),
-          height: toNull(f.height),
-          ...(figureVectors ? { vector: vec(vector), captionVector: vec(captionVector) } : {}),
-        })),
-      );
-    }
-    await this.tables.chunks.delete(others);
-    await this.tables.figures.delete(others);
-    await this.tables.documents.mergeInsert('docId').whenMatchedUpdateAll().whenNotMatchedInsertAll().execute([{ ...doc }]);
+    await this.buffer.replace(doc, chunks, figures, vectors);
   }
 
+  /** Remove a document with its chunks and figures (batched like `replaceDocument`). */
   async removeDocument(docId: string): Promise<void> {
-    await this.tables.chunks.delete(`docId = '${docId}'`);
-    await this.tables.figures.delete(`docId = '${docId}'`);
-    await this.tables.documents.delete(`docId = '${docId}'`);
+    this.buffer.remove(docId);
   }
 
-  /** Rebuild the BM25 indexes and publish the change to readers (bump `generation`). */
-  async commit(annMinRows = ANN_MIN_ROWS): Promise<void> {
+  /** Write the batched document changes to the tables (still unpublished until `commit()`). */
+  async flush(): Promise<void> {
+    await this.buffer.flush();
+  }
+
+  /**
+   * The rows whose `column` holds no vector yet, with the given other columns (what the
+   * embedding upgrade needs: a chunk's text, a figure's image path and caption).
+   */
+  async rowsWithoutVector(table: TableName, column: VectorColumn, columns: string[]): Promise<Array<Record<string, unknown>>> {
+    await this.buffer.flush();
+    const select = ['id', ...columns.filter((c) => c !== 'id')];
+    const query = this.tables[table].query().select(select);
+    const rows = (await this.hasVectorColumns(table)) ? await query.where(`${sqlColumn(column)} IS NULL`).toArray() : await query.toArray();
+    return rows.map((r) => ({ ...r }));
+  }
+
+  /** Figure rows without a model-written description (what a `--describe-figures` run adds to). */
+  async figuresWithoutDescription(): Promise<StoredFigure[]> {
+    await this.buffer.flush();
+    const vectors = new Set<string>(VECTOR_COLUMNS.figures);
+    const columns = (await this.tables.figures.schema()).fields.map((f) => f.name).filter((name) => !vectors.has(name));
+    const rows = await this.tables.figures.query().where(`description = ''`).select(columns).toArray();
+    return rows.map((r) => storedFigureSchema.parse({ ...r }));
+  }
+
+  /** Set figures' description and the searchText that includes it (other columns untouched). */
+  async setFigureDescriptions(rows: Array<{ id: string; description: string; searchText: string }>): Promise<void> {
+    await this.buffer.flush();
+    if (rows.length > 0) await this.tables.figures.mergeInsert('id').whenMatchedUpdateAll().execute(rows.map((r) => ({ ...r })));
+  }
+
+  /**
+   * Publish what was written as the next generation: compact the tables and delete versions
+   * older than the grace period (never the committed generation: readers may still be on
+   * it), rebuild the BM25 (and, for large tables, ANN) indexes, then record the table
+   * versions in meta.json (`generation` + 1). Throws the lock's reason, publishing nothing,
+   * when `signal` was aborted. The older form `commit(annMinRows)` still works.
+   */
+  async commit(options: CommitOptions | number = {}): Promise<CompactionStats> {
+    const { annMinRows = ANN_MIN_ROWS, signal, graceMs = INDEX_VERSION_GRACE_MS } = typeof options === 'number' ? { annMinRows: options } : options;
+    await this.buffer.flush();
+    signal?.throwIfAborted();
+    const compaction = await compactTables(this.tables, this.committed?.versions, graceMs);
     for (const [table, column] of [[this.tables.chunks, 'text'], [this.tables.figures, 'searchText']] as const) {
       if ((await table.countRows()) > 0) await table.createIndex(column, { config: lancedb.Index.fts(), replace: true });
     }
@@ -314,9 +321,14 @@ export class IndexStore {
       if (rows < annMinRows) continue;
       await table.createIndex(column, { config: annIndexConfig(rows), replace: true });
     }
-    const latest = readIndexMeta(this.dataDir) ?? this.meta;
-    this.meta = { ...this.meta, generation: latest.generation + 1, updatedAt: new Date().toISOString() };
+    signal?.throwIfAborted();
+    const latest = readIndexMeta(this.dataDir);
+    const versions = await currentVersions(this.tables);
+    this.meta = { ...this.meta, schemaVersion: INDEX_SCHEMA_VERSION, generation: (latest?.generation ?? this.meta.generation) + 1, updatedAt: new Date().toISOString(), versions };
     writeFileAtomic(metaPath(this.dataDir), JSON.stringify(this.meta, null, 2));
+    this.committed = this.meta;
+    this.rolledBack = [];
+    return compaction;
   }
 
   /**

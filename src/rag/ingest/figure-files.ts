@@ -4,10 +4,15 @@
  * the folder, the first document's file name (e.g. `queue-diagram.png`) names the file, so
  * chat attachments and `mrag eval`'s figure names stay readable. The index records the path
  * relative to DATA_DIR. After a commit, folders no row references any more are removed
- * (garbage collection by the set of referenced hashes), never one a document still uses.
+ * (garbage collection by the set of referenced hashes), never one a document still uses —
+ * and only once they have been unreferenced for the grace period, since readers of the
+ * previous generation may still show them (the first time a folder is seen unreferenced is
+ * kept in `index/figure-gc.json`).
  */
-import { existsSync, mkdirSync, readdirSync, renameSync, rmSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdirSync, readdirSync, readFileSync, renameSync, rmSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
+import { z } from 'zod';
+import { writeFileAtomic } from '../index/meta.js';
 
 export const FIGURES_FOLDER = path.join('index', 'figures');
 export const figuresDir = (dataDir: string) => path.join(dataDir, FIGURES_FOLDER);
@@ -35,13 +40,29 @@ export function storeFigureFile(dataDir: string, hash: string, name: string, byt
   return file;
 }
 
+/** Unreferenced hash → when it was first seen unreferenced (ms since the epoch). */
+const pendingSchema = z.record(z.string(), z.number());
+const pendingFile = (dataDir: string) => path.join(dataDir, 'index', 'figure-gc.json');
+
+function readPending(dataDir: string): Record<string, number> {
+  try {
+    return pendingSchema.parse(JSON.parse(readFileSync(pendingFile(dataDir), 'utf8')));
+  } catch {
+    return {};
+  }
+}
+
 /**
- * Remove stored figures whose hash no row references, and anything else under the figures
- * folder (leftovers of older layouts, interrupted writes). Returns how many folders went.
+ * Remove stored figures whose hash no row references once they have been unreferenced for
+ * `graceMs` (0: at once), and anything else under the figures folder at once (leftovers of
+ * older layouts). Returns how many folders went.
  */
-export function collectFigureGarbage(dataDir: string, referenced: ReadonlySet<string>): number {
+export function collectFigureGarbage(dataDir: string, referenced: ReadonlySet<string>, options: { graceMs?: number; now?: number } = {}): number {
   const root = figuresDir(dataDir);
   if (!existsSync(root)) return 0;
+  const { graceMs = 0, now = Date.now() } = options;
+  const before = readPending(dataDir);
+  const pending: Record<string, number> = {};
   let removed = 0;
   for (const prefix of readdirSync(root)) {
     const prefixDir = path.join(root, prefix);
@@ -52,10 +73,16 @@ export function collectFigureGarbage(dataDir: string, referenced: ReadonlySet<st
     }
     for (const hash of readdirSync(prefixDir)) {
       if (HASH.test(hash) && referenced.has(hash)) continue;
+      const since = HASH.test(hash) ? (before[hash] ?? now) : 0;
+      if (now - since < graceMs) {
+        pending[hash] = since;
+        continue;
+      }
       rmSync(path.join(prefixDir, hash), { recursive: true, force: true });
       removed++;
     }
     if (readdirSync(prefixDir).length === 0) rmSync(prefixDir, { recursive: true, force: true });
   }
+  if (Object.keys(pending).length > 0 || Object.keys(before).length > 0) writeFileAtomic(pendingFile(dataDir), JSON.stringify(pending));
   return removed;
 }

@@ -1,8 +1,8 @@
 /**
  * Per-figure work for one document, as a pipeline of steps over the parsed figures:
  *
- *   load + normalise (figures.ts) → OCR (text in the image) → describe (level 1, filled in
- *   by the describe step's owner)
+ *   load + normalise (figures.ts) → OCR (text in the image) → describe (level 1,
+ *   describe-step.ts: a model-written description, when descriptions are on)
  *
  * The same pixels shown twice are two figures (a reader sees both, with their own captions)
  * sharing one stored file and one OCR run (both keyed by the image hash).
@@ -13,6 +13,8 @@
  */
 import type { NormalisedImage } from '../image/normalise.js';
 import type { OcrEngine } from '../ocr/ocr.js';
+import type { FigureDescriber } from './describe-figures.js';
+import { describeFigures } from './describe-step.js';
 import { loadFigure, type FigureLoadOptions } from './figures.js';
 import type { ParsedDocument } from './parsed.js';
 
@@ -40,6 +42,8 @@ export interface FigureSteps {
   load: FigureLoadOptions;
   /** Undefined when OCR is off. */
   ocr?: OcrEngine;
+  /** Undefined when figure descriptions are off. */
+  describe?: FigureDescriber;
 }
 
 /** Step 1: every parsed figure → a normalised image, or a note saying why not. */
@@ -68,16 +72,15 @@ async function ocrStep(drafts: FigureDraft[], ocr: OcrEngine | undefined, notes:
   );
 }
 
-/**
- * Step 3: model-written descriptions (level 1). Not done here: issue 11's describe step fills
- * `description` (cached by `image.hash`) in this slot; until then descriptions stay ''.
- */
-async function describeStep(_drafts: FigureDraft[]): Promise<void> {}
+/** Step 3: model-written descriptions (level 1), one model call per distinct image (keyed by `image.hash`). */
+async function describeStep(drafts: FigureDraft[], describer: FigureDescriber | undefined, parsed: ParsedDocument): Promise<void> {
+  if (describer && drafts.length > 0) await describeFigures(drafts, describer, parsed);
+}
 
 /** Run the steps for one document's figures. */
 export async function prepareFigures(parsed: ParsedDocument, base: { baseDir?: string; baseUrl?: string }, steps: FigureSteps, notes: DocumentNotes): Promise<FigureDraft[]> {
   const drafts = await loadStep(parsed, base, steps, notes);
   await ocrStep(drafts, steps.ocr, notes);
-  await describeStep(drafts);
+  await describeStep(drafts, steps.describe, parsed);
   return drafts;
 }

@@ -1,14 +1,16 @@
 /**
  * One document through ingest: read + parse → OCR of scanned pages → chunk → figure steps
- * (figure-pipeline.ts) → embed (embed-step.ts) → rows → store. Everything is built in memory
- * before anything is written; figure files are stored content-addressed (figure-files.ts).
+ * (figure-pipeline.ts) → embed (embed-step.ts; skipped without a model: rows without
+ * vectors) → rows → store. Everything is built in memory before anything is written; figure
+ * files are stored content-addressed (figure-files.ts).
  */
 import type { Embedder } from '../embed/embedder.js';
 import { normaliseImage } from '../image/normalise.js';
 import type { StoredDocument } from '../index/schema.js';
 import type { ChunkRow, FigureRow, IndexStore } from '../index/store.js';
 import type { OcrEngine } from '../ocr/ocr.js';
-import { chunkBlocks } from './chunker.js';
+import { chunkBlocks, type TokenCounter } from './chunker.js';
+import { figureSearchText } from './describe-step.js';
 import { embedDocument } from './embed-step.js';
 import { storeFigureFile } from './figure-files.js';
 import { prepareFigures, type DocumentNotes, type FigureSteps } from './figure-pipeline.js';
@@ -19,7 +21,10 @@ import { DocumentSkipped, type IngestSummary } from './summary.js';
 
 export interface DocumentContext {
   store: IndexStore;
-  embedder: Embedder;
+  /** Undefined without a model (levels 1 and 2): rows are written without vectors. */
+  embedder?: Embedder;
+  /** What windows are measured with: the embedder, or the model's tokenizer / an estimate without it. */
+  tokens: TokenCounter;
   dataDir: string;
   limits: ReadLimits;
   steps: FigureSteps;
@@ -93,7 +98,7 @@ export async function prepareDocument(item: SourceItem, previous: StoredDocument
 
   const ocrBlocks = await scannedPageBlocks(parsed, ctx.steps.ocr, notes, summary);
   const blocks = ocrBlocks.length ? [...parsed.blocks, ...ocrBlocks].sort(byPage) : parsed.blocks;
-  const drafts = chunkBlocks(blocks, embedder);
+  const drafts = chunkBlocks(blocks, ctx.tokens);
   const figures = await prepareFigures(parsed, { baseDir, baseUrl }, ctx.steps, notes);
   if (drafts.length === 0 && figures.length === 0) {
     if (notes.skippedCount > 0 && parsed.figures.length + (parsed.skipped?.length ?? 0) === notes.skippedCount) {
@@ -102,7 +107,8 @@ export async function prepareDocument(item: SourceItem, previous: StoredDocument
     throw new Error('no usable text or figures');
   }
 
-  const vectors = await embedDocument(embedder, drafts, figures);
+  const vectors = embedder ? await embedDocument(embedder, drafts, figures) : undefined;
+  if (vectors) summary.embeddings.computed += drafts.length + 2 * figures.length;
   const rev = hash;
   const figureRows: FigureRow[] = figures.map((f, i) => ({
     id: `${item.docId}#f${f.n}`,
@@ -114,14 +120,14 @@ export async function prepareDocument(item: SourceItem, previous: StoredDocument
     caption: f.caption,
     ocrText: f.ocrText,
     description: f.description,
-    searchText: [[parsed.title, f.section].filter(Boolean).join(' › '), f.caption, f.ocrText, f.description].filter(Boolean).join('\n'),
+    searchText: figureSearchText({ title: parsed.title, ...f }),
     imagePath: storeFigureFile(ctx.dataDir, f.image.hash, f.name, f.image.bytes),
     imageHash: f.image.hash,
     width: f.image.width,
     height: f.image.height,
     page: f.page,
-    vector: vectors.images[i]!,
-    captionVector: vectors.captions[i]!,
+    vector: vectors?.images[i],
+    captionVector: vectors?.captions[i],
   }));
   const chunkRows: ChunkRow[] = drafts.map((d, n) => ({
     id: `${item.docId}#c${n}`,
@@ -133,7 +139,7 @@ export async function prepareDocument(item: SourceItem, previous: StoredDocument
     text: d.text,
     context: d.context,
     page: d.page,
-    vector: vectors.chunks[n]!,
+    vector: vectors?.chunks[n],
   }));
   const doc: StoredDocument = {
     docId: item.docId,

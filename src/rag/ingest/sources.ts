@@ -4,9 +4,10 @@
  * same stem is that image's caption (a sidecar), not a document; an image shown by an
  * article of the same walk is ingested as that article's figure only.
  *
- * Identity: `source` is the path relative to the working directory when the file is under
- * it (POSIX separators), else the absolute path, or the URL itself. `docId` is the first 12
- * hex digits of sha256(source): stable across runs and machines sharing a layout.
+ * Identity: `source` is `<root label>/<path under the root>` for a local file (roots.ts:
+ * KB_DIR, the directory given, or a root the index already knows — never the working
+ * directory), or the URL itself. `docId` is the first 12 hex digits of sha256(source):
+ * stable across runs, working directories and machines.
  */
 import { createHash } from 'node:crypto';
 import { existsSync, readFileSync, readdirSync, statSync } from 'node:fs';
@@ -15,6 +16,7 @@ import type { DocumentKind } from '../index/schema.js';
 import { decodeText } from './decode-text.js';
 import { parseHtml } from './parse-html.js';
 import { parseMarkdown } from './parse-markdown.js';
+import type { IngestRoots } from './roots.js';
 
 export const EXTENSIONS: Record<string, DocumentKind> = {
   '.md': 'markdown',
@@ -38,7 +40,7 @@ export const EXTENSIONS: Record<string, DocumentKind> = {
 const SIDECAR_EXTENSIONS = ['.txt', '.md'];
 
 export interface SourceItem {
-  /** Stable identity: relative path, absolute path, or URL. */
+  /** Stable identity: `<root label>/<path under the root>`, or the URL. */
   source: string;
   docId: string;
   /** Absolute file path (local documents). */
@@ -58,14 +60,6 @@ export interface ExpandResult {
 
 export const docIdOf = (source: string) => createHash('sha256').update(source).digest('hex').slice(0, 12);
 
-export function sourceOfFile(file: string, cwd = process.cwd()): string {
-  const rel = path.relative(cwd, file);
-  return rel && !rel.startsWith('..') && !path.isAbsolute(rel) ? rel.split(path.sep).join('/') : file;
-}
-
-/** Absolute path of a stored local `source` (inverse of sourceOfFile). */
-export const fileOfSource = (source: string, cwd = process.cwd()) => path.resolve(cwd, source);
-
 export const isUrl = (input: string) => /^https?:\/\//i.test(input);
 
 /** The caption file of an image, if there is one (same directory, same stem, .txt or .md). */
@@ -74,8 +68,8 @@ export function sidecarOf(imageFile: string): string | undefined {
   return SIDECAR_EXTENSIONS.map((e) => stem + e).find((f) => existsSync(f) && statSync(f).isFile());
 }
 
-function fileItem(file: string): SourceItem {
-  const source = sourceOfFile(file);
+function fileItem(file: string, roots: IngestRoots): SourceItem {
+  const source = roots.sourceOf(file);
   return { source, docId: docIdOf(source), file, kind: EXTENSIONS[path.extname(file).toLowerCase()] };
 }
 
@@ -117,8 +111,16 @@ function walk(dir: string, skip: Set<string>, out: string[], unsupported: string
   }
 }
 
-/** Expand files, directories and URLs. `skipDirs` (absolute) are never walked into (the index). */
-export function expandInputs(inputs: string[], skipDirs: string[] = []): ExpandResult {
+export interface ExpandOptions {
+  /** Names local files (and learns the roots of new inputs). */
+  roots: IngestRoots;
+  /** Never walked into (the index). */
+  skipDirs?: string[];
+}
+
+/** Expand files, directories and URLs. */
+export function expandInputs(inputs: string[], options: ExpandOptions): ExpandResult {
+  const { roots, skipDirs = [] } = options;
   const items = new Map<string, SourceItem>();
   const problems: ExpandResult['problems'] = [];
   const unsupported: ExpandResult['unsupported'] = [];
@@ -134,15 +136,16 @@ export function expandInputs(inputs: string[], skipDirs: string[] = []): ExpandR
       problems.push({ source: input, reason: 'not found' });
       continue;
     }
+    roots.register(full, info.isDirectory());
     if (info.isFile()) {
-      const item = fileItem(full);
+      const item = fileItem(full, roots);
       items.set(item.source, item);
       continue;
     }
     const files: string[] = [];
     const others: string[] = [];
     walk(full, skip, files, others);
-    for (const f of others) unsupported.push({ source: sourceOfFile(f), reason: `unsupported file type ${path.extname(f).toLowerCase() || '(no extension)'}` });
+    for (const f of others) unsupported.push({ source: roots.sourceOf(f), reason: `unsupported file type ${path.extname(f).toLowerCase() || '(no extension)'}` });
     const images = new Set(files.filter((f) => EXTENSIONS[path.extname(f).toLowerCase()] === 'image'));
     const sidecars = new Set([...images].map(sidecarOf).filter((f): f is string => f !== undefined));
     // An image that an article in the same walk shows is that article's figure (with its
@@ -150,7 +153,7 @@ export function expandInputs(inputs: string[], skipDirs: string[] = []): ExpandR
     const shown = new Set(files.filter((f) => ['markdown', 'html'].includes(EXTENSIONS[path.extname(f).toLowerCase()] ?? '')).flatMap(referencedImages));
     for (const f of files) {
       if (sidecars.has(f) || shown.has(f)) continue;
-      const item = fileItem(f);
+      const item = fileItem(f, roots);
       items.set(item.source, item);
     }
   }

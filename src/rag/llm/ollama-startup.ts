@@ -4,7 +4,11 @@
  * - Server unreachable: a warning, not an error. Answers fall back to retrieval-only until
  *   it comes up (the user still gets something useful).
  * - Model missing: pulled with progress (`ollama pull` semantics) when OLLAMA_AUTO_PULL=true,
- *   otherwise a clear error naming the command to run.
+ *   otherwise a loud warning naming the command to run: the process keeps running and
+ *   answers retrieval-only until the model is there (a worker started before `ollama pull`
+ *   must not crash-loop; `/readyz` and `mrag doctor` say what is missing).
+ *
+ * `ollamaStatus` asks the same questions again at any time (the worker's `/readyz`).
  */
 import { Ollama } from 'ollama';
 import { UserFacingError } from '../../errors.js';
@@ -35,8 +39,13 @@ export interface OllamaCheckReport {
   ready: string[];
   /** Hosts that did not answer at all. */
   unreachable: string[];
+  /** Hosts that answered but lack the model (OLLAMA_AUTO_PULL=false): answers are retrieval-only until it is pulled. */
+  missingModel: string[];
   pulled: string[];
 }
+
+/** The fix for a missing model, in one line. */
+export const pullHint = (model: string) => `run \`ollama pull ${model}\` there, or set OLLAMA_AUTO_PULL=true to pull it at start-up`;
 
 function clientFor(host: string, timeoutMs: number | undefined, fetchImpl: typeof fetch = fetch): Ollama {
   return new Ollama({
@@ -55,7 +64,7 @@ function statusOf(err: unknown): number | undefined {
 }
 
 export async function checkOllama(options: OllamaCheckOptions): Promise<OllamaCheckReport> {
-  const report: OllamaCheckReport = { ready: [], unreachable: [], pulled: [] };
+  const report: OllamaCheckReport = { ready: [], unreachable: [], missingModel: [], pulled: [] };
   for (const host of options.hosts) {
     const shown = displayHost(host);
     const client = clientFor(host, options.timeoutMs ?? 10_000, options.fetchImpl);
@@ -76,17 +85,41 @@ export async function checkOllama(options: OllamaCheckOptions): Promise<OllamaCh
     }
     if (!options.autoPull) {
       const have = available.length > 0 ? ` (it has: ${available.slice(0, 8).join(', ')})` : ' (it has no models yet)';
-      throw new UserFacingError(
-        'ollama_model_missing',
-        `The Ollama server at ${shown} does not have the model "${options.model}"${have}. ` +
-          `Run \`ollama pull ${options.model}\` there, or set OLLAMA_AUTO_PULL=true to pull it at start-up.`,
+      options.logger.warn(
+        { host: shown, model: options.model },
+        `The Ollama server at ${shown} does not have the model "${options.model}"${have}: answers are retrieval-only until it does; ${pullHint(options.model)}.`,
       );
+      report.missingModel.push(host);
+      continue;
     }
     await pullModel(host, options);
     report.pulled.push(host);
     report.ready.push(host);
   }
   return report;
+}
+
+export interface OllamaStatus {
+  ready: string[];
+  missingModel: string[];
+  unreachable: string[];
+}
+
+/** Which hosts have the model now (no pull, no logging); each host bounded by `timeoutMs`. */
+export async function ollamaStatus(hosts: readonly string[], model: string, timeoutMs = 1000, fetchImpl?: typeof fetch): Promise<OllamaStatus> {
+  const status: OllamaStatus = { ready: [], missingModel: [], unreachable: [] };
+  await Promise.all(
+    hosts.map(async (host) => {
+      const client = clientFor(host, timeoutMs, fetchImpl);
+      try {
+        await client.show({ model });
+        status.ready.push(host);
+      } catch (err) {
+        (statusOf(err) === 404 ? status.missingModel : status.unreachable).push(host);
+      }
+    }),
+  );
+  return status;
 }
 
 /** `show` answers 404 for a missing model; match on the status, not on the message text. */

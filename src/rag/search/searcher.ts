@@ -18,6 +18,7 @@
  */
 import { UserFacingError } from '../../errors.js';
 import type { Embedder } from '../embed/embedder.js';
+import { sameModel } from '../embed/identity.js';
 import { meanVector } from '../embed/vector.js';
 import type { IndexStore, TableName, VectorColumn } from '../index/store.js';
 import type { Retriever, RetrievalLevel, ScoredChunk, ScoredFigure, SearchOptions, SearchQuery, SearchResult } from '../types.js';
@@ -72,7 +73,10 @@ export class Searcher implements Retriever {
 
   /** Load (or reload after another process committed): each table in memory, or opened on disk. */
   async load(): Promise<void> {
-    const dim = this.requested === 3 ? this.store.info.dim : undefined;
+    // A rebuild with another model may have been committed since this process loaded its
+    // model: those vectors are not comparable with our query vectors (BM25 only until restarted).
+    const useVectors = this.requested === 3 && this.store.info.model !== undefined && sameModel(this.store.info, { ...this.embedder!.identity, ref: this.embedder!.modelId });
+    const dim = useVectors ? this.store.info.dim : undefined;
     const [chunks, figures] = await Promise.all([
       openTableView(this.store, 'chunks', dim, this.annMinRows),
       openTableView(this.store, 'figures', dim, this.annMinRows),

@@ -3,14 +3,19 @@
  * streaming, images on the wire, start-up check and pull, every failure → retrieval-only
  * fallback, and cancellation.
  */
+import { mkdtempSync, rmSync } from 'node:fs';
+import os from 'node:os';
+import path from 'node:path';
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
 import { loadConfig } from '../../../src/config/env.js';
-import { UserFacingError } from '../../../src/errors.js';
+import type { UserFacingError } from '../../../src/errors.js';
 import { createLogger } from '../../../src/log.js';
 import { createAnswerer } from '../../../src/rag/answer/index.js';
 import { createOllamaPool } from '../../../src/rag/llm/ollama-pool.js';
 import { checkOllama, type PullProgress } from '../../../src/rag/llm/ollama-startup.js';
 import { createAnswerPipeline } from '../../../src/rag/answer/pipeline.js';
+import { ingest } from '../../../src/rag/ingest/ingest.js';
+import { captureLogger } from '../../helpers/log-capture.js';
 import { freePort } from '../../helpers/redis.js';
 import { startOllamaStandIn, type OllamaStandIn } from '../../platforms/ollama-standin.js';
 import { FigureFiles, MemoryRetriever, b64, chunk } from '../../unit/answer/fixtures.js';
@@ -93,18 +98,42 @@ describe('answers through the real ollama client', () => {
 });
 
 describe('start-up check of server and model', () => {
-  it('fails with a clear error naming `ollama pull <model>` when the model is missing', async () => {
+  it('warns loudly when the model is missing, answers retrieval-only until it is pulled, and says so live (for /readyz)', async () => {
     const bare = await startOllamaStandIn({ models: ['other-model'] });
+    const dataDir = mkdtempSync(path.join(os.tmpdir(), 'mrag-missing-model-'));
     try {
-      const config = configFor(bare.url, { OLLAMA_MODEL: 'llava:13b' });
-      const err = await createAnswerer({ config, logger }).catch((e: unknown) => e);
-      expect(err).toBeInstanceOf(UserFacingError);
-      expect((err as UserFacingError).code).toBe('ollama_model_missing');
-      expect((err as Error).message).toContain('ollama pull llava:13b');
-      expect((err as Error).message).toContain('OLLAMA_AUTO_PULL=true');
+      // A real index (level 2: no embedding model needed) so that the real answerer starts.
+      const config = configFor(bare.url, { OLLAMA_MODEL: 'llava:13b', DATA_DIR: dataDir, RETRIEVAL_LEVEL: '2', OCR_ENABLED: 'false' });
+      await ingest(['data/articles/how-mrag-bot-works.md'], { config, logger });
+      const captured = captureLogger('warn');
+      const answerer = await createAnswerer({ config, logger: captured.logger });
+      expect(answerer.ollama).toMatchObject({ ready: [], missingModel: [bare.url], unreachable: [] });
+      const warnings = captured.messages().filter((m) => m.includes('does not have the model "llava:13b"'));
+      expect(warnings).toHaveLength(1);
+      expect(warnings[0]).toContain('(it has: other-model');
+      expect(warnings[0]).toContain('answers are retrieval-only until it does');
+      expect(warnings[0]).toContain('`ollama pull llava:13b`');
+      expect(warnings[0]).toContain('OLLAMA_AUTO_PULL=true');
       expect(bare.requests.some((r) => r.path === '/api/pull')).toBe(false);
+
+      const before = await answerer.answer('How quickly does the bot have to acknowledge a question?');
+      expect(before.mode).toBe('retrieval-only');
+      expect(before.sources.length).toBeGreaterThan(0);
+      const missing = await answerer.llmStatus!();
+      expect(missing.ok).toBe(false);
+      expect(missing.detail).toContain('answers are retrieval-only');
+      expect(missing.detail).toContain('`ollama pull llava:13b`');
+
+      // `ollama pull` on the server: the same process answers with the model, and says so.
+      bare.models.add('llava:13b');
+      await expect.poll(async () => (await answerer.llmStatus!()).ok, { timeout: 5000, interval: 200 }).toBe(true);
+      bare.setChat(() => ({ kind: 'reply', tokens: ['Within three seconds [1].'] }));
+      const after = await answerer.answer('How quickly does the bot have to acknowledge a question?');
+      expect(after).toMatchObject({ mode: 'llm', text: expect.stringContaining('Within three seconds') });
+      await answerer.close();
     } finally {
       await bare.close();
+      rmSync(dataDir, { recursive: true, force: true });
     }
   });
 

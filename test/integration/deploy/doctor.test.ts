@@ -4,7 +4,7 @@
  * required is broken. The stopped-Redis / missing-model case runs the real CLI with a `.env`.
  */
 import { execFile } from 'node:child_process';
-import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { cpSync, mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { promisify } from 'node:util';
@@ -177,5 +177,16 @@ describe('mrag doctor', () => {
     const none = await doctor({ ...healthyEnv(), DATA_DIR: path.join(work, 'empty-data') });
     expect(line(none.lines, 'index')).toMatchObject({ status: 'fail' });
     expect(line(none.lines, 'index')?.fix).toContain('docker compose run --rm ingest');
+  });
+
+  it('fails an index of an older layout with the rebuild to run', async () => {
+    const old = path.join(work, 'old-layout-data');
+    cpSync(dataDir, old, { recursive: true });
+    const metaFile = path.join(old, 'index', 'meta.json');
+    writeFileSync(metaFile, JSON.stringify({ ...(JSON.parse(readFileSync(metaFile, 'utf8')) as object), schemaVersion: 2 }));
+    const report = await doctor({ ...healthyEnv(), DATA_DIR: old });
+    expect(line(report.lines, 'index')).toMatchObject({ status: 'fail' });
+    expect(line(report.lines, 'index')?.detail).toContain('built by an older mrag-bot');
+    expect(line(report.lines, 'index')?.fix).toContain('mrag ingest --rebuild');
   });
 });

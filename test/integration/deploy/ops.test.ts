@@ -94,16 +94,17 @@ async function ask(text: string): Promise<string> {
 }
 
 describe('a running bot + worker process', () => {
-  it('serves /healthz, and /readyz with every check passing: Redis, index, model level, the Slack connection', async () => {
+  it('serves /healthz, and /readyz with every check passing: Redis, index, model level, the LLM, the Slack connection', async () => {
     const health = await fetch(`${app.httpUrl}/healthz`);
     expect(health.status).toBe(200);
     const ready = await fetch(`${app.httpUrl}/readyz`);
     const body = (await ready.json()) as { ready: boolean; checks: Record<string, { ok: boolean; detail: string }> };
     expect(ready.status).toBe(200);
     expect(body.ready).toBe(true);
-    expect(Object.keys(body.checks).sort()).toEqual(['index', 'model', 'platform:slack', 'redis']);
+    expect(Object.keys(body.checks).sort()).toEqual(['index', 'llm', 'model', 'platform:slack', 'redis']);
     expect(body.checks.index!.detail).toMatch(/^generation \d+, model /);
     expect(body.checks.model!.detail).toBe(`level 3: embedding model ${FIXTURE} loaded`);
+    expect(body.checks.llm!.detail).toMatch(/^llama3\.2-vision on http:\/\/127\.0\.0\.1:\d+$/);
   });
 
   it('counts a question from arrival to answer in /metrics: received, answered by platform and mode, stage latencies, queue depth', async () => {

@@ -12,6 +12,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { loadConfig } from '../../../src/config/env.js';
 import { createLogger } from '../../../src/log.js';
 import { createEmbedder, type Embedder } from '../../../src/rag/embed/embedder.js';
+import { collectFigureGarbage, storeFigureFile } from '../../../src/rag/ingest/figure-files.js';
 import { figuresDir, ingest } from '../../../src/rag/ingest/ingest.js';
 import { openKnowledgeBase } from '../../../src/rag/knowledge-base.js';
 
@@ -68,18 +69,18 @@ describe('content-addressed figure files', () => {
 
     rmSync(path.join(docs, 'a.md'));
     rmSync(path.join(docs, 'img'), { recursive: true });
-    await ingest([docs], { config, logger }, { embedder, ocr: false, prune: true });
+    await ingest([docs], { config, logger }, { embedder, ocr: false, prune: true, graceMs: 0 });
     const left = await figures(config);
     expect(left.map((f) => f.caption)).toEqual(['The same diagram in B']);
     expect(existsSync(left[0]!.imagePath)).toBe(true); // still used by B: kept
 
     rmSync(path.join(docs, 'b.md'));
-    await ingest([docs], { config, logger }, { embedder, ocr: false, prune: true });
+    await ingest([docs], { config, logger }, { embedder, ocr: false, prune: true, graceMs: 0 });
     // pics/same-picture.png is now a document of its own (no article shows it): still one stored file.
     expect(storedHashes(config.dataDir)).toHaveLength(1);
     rmSync(path.join(docs, 'pics'), { recursive: true });
     writeFileSync(path.join(docs, 'c.md'), '# C\n\nText only.\n');
-    await ingest([docs], { config, logger }, { embedder, ocr: false, prune: true });
+    await ingest([docs], { config, logger }, { embedder, ocr: false, prune: true, graceMs: 0 });
     expect(storedHashes(config.dataDir)).toEqual([]); // no row references it: collected
   });
 
@@ -96,5 +97,26 @@ describe('content-addressed figure files', () => {
     const [figure] = await figures(after);
     expect(figure!.imagePath.startsWith(moved)).toBe(true);
     expect(existsSync(figure!.imagePath)).toBe(true);
+  });
+
+  it('keeps an unreferenced figure file for the grace period (readers of the previous generation may show it), then removes it', () => {
+    const dataDir = path.join(tmp, 'grace-data');
+    const [a, b] = ['a'.repeat(64), 'b'.repeat(64)];
+    const fileA = storeFigureFile(dataDir, a, 'a.png', new Uint8Array([1]));
+    const fileB = storeFigureFile(dataDir, b, 'b.png', new Uint8Array([2]));
+    const t0 = 1_000_000;
+    expect(collectFigureGarbage(dataDir, new Set([a]), { graceMs: 60_000, now: t0 })).toBe(0);
+    expect(existsSync(fileB)).toBe(true); // unreferenced since t0: kept
+    expect(collectFigureGarbage(dataDir, new Set([a]), { graceMs: 60_000, now: t0 + 59_000 })).toBe(0);
+    expect(existsSync(fileB)).toBe(true);
+    expect(collectFigureGarbage(dataDir, new Set([a]), { graceMs: 60_000, now: t0 + 60_000 })).toBe(1);
+    expect(existsSync(fileB)).toBe(false);
+    expect(existsSync(fileA)).toBe(true);
+    // Referenced again before its time is up: the clock starts over when it is dropped again.
+    const fileB2 = storeFigureFile(dataDir, b, 'b.png', new Uint8Array([2]));
+    collectFigureGarbage(dataDir, new Set([a]), { graceMs: 60_000, now: t0 + 100_000 });
+    collectFigureGarbage(dataDir, new Set([a, b]), { graceMs: 60_000, now: t0 + 130_000 });
+    expect(collectFigureGarbage(dataDir, new Set([a]), { graceMs: 60_000, now: t0 + 170_000 })).toBe(0);
+    expect(existsSync(fileB2)).toBe(true);
   });
 });

@@ -15,7 +15,7 @@ import { createEmbedder, type Embedder } from '../../../src/rag/embed/embedder.j
 import { ingest } from '../../../src/rag/ingest/ingest.js';
 import { openKnowledgeBase } from '../../../src/rag/knowledge-base.js';
 import { createOcr, type OcrEngine } from '../../../src/rag/ocr/ocr.js';
-import { buildPdf, fillRect, image, line, pattern, strokeRect, text, type PdfImage } from './helpers/pdf-builder.js';
+import { buildPdf, fillRect, image, line, pattern, strokeRect, text, type PdfImage } from '../../helpers/pdf-builder.js';
 
 const FIXTURE = path.resolve('test/fixtures/clip-tiny');
 const logger = createLogger({ level: 'silent' });

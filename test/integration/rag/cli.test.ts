@@ -5,13 +5,19 @@ import os from 'node:os';
 import path from 'node:path';
 import { promisify } from 'node:util';
 import { afterAll, describe, expect, it } from 'vitest';
+import { cleanPrefix, TEST_REDIS_URL, uniquePrefix } from '../../helpers/redis.js';
 
 const run = promisify(execFile);
 const tmp = mkdtempSync(path.join(os.tmpdir(), 'mrag-cli-'));
-const env = { ...process.env, DATA_DIR: path.join(tmp, 'data'), EMBEDDING_MODEL: 'test/fixtures/clip-tiny', LOG_LEVEL: 'silent' };
+// Its own Redis prefix: `mrag ingest` records its run in Redis for /metrics.
+const prefix = uniquePrefix('cli');
+const env = { ...process.env, REDIS_URL: TEST_REDIS_URL, REDIS_PREFIX: prefix, DATA_DIR: path.join(tmp, 'data'), EMBEDDING_MODEL: 'test/fixtures/clip-tiny', LOG_LEVEL: 'silent' };
 const mrag = (...args: string[]) => run(process.execPath, ['bin/mrag.js', ...args], { env, cwd: process.cwd() }).catch((err: { stdout: string; stderr: string; code: number }) => err);
 
-afterAll(() => rmSync(tmp, { recursive: true, force: true }));
+afterAll(async () => {
+  rmSync(tmp, { recursive: true, force: true });
+  await cleanPrefix(TEST_REDIS_URL, prefix);
+});
 
 describe('mrag ingest / mrag search', () => {
   it('ingests the shipped articles with a summary, reports failures, then searches text and figures', async () => {

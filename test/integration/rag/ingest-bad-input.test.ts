@@ -14,7 +14,7 @@ import { createLogger } from '../../../src/log.js';
 import { createEmbedder, type Embedder } from '../../../src/rag/embed/embedder.js';
 import { ingest, type IngestSummary } from '../../../src/rag/ingest/ingest.js';
 import { openKnowledgeBase } from '../../../src/rag/knowledge-base.js';
-import { buildPdf, pattern } from './helpers/pdf-builder.js';
+import { buildPdf, image, pattern, textLines } from '../../helpers/pdf-builder.js';
 
 const FIXTURE = path.resolve('test/fixtures/clip-tiny');
 const logger = createLogger({ level: 'silent' });
@@ -52,7 +52,7 @@ describe('bad input', () => {
     mkdirSync(docs);
     writeFileSync(path.join(docs, 'good.md'), '# Good\n\nThe worker posts the answer back to the thread.\n');
     writeFileSync(path.join(docs, 'corrupt.png'), Buffer.concat([png.subarray(0, 40), Buffer.from('garbage that is not image data')]));
-    writeFileSync(path.join(docs, 'truncated.pdf'), buildPdf([{ lines: ['some text'] }]).subarray(0, 150));
+    writeFileSync(path.join(docs, 'truncated.pdf'), buildPdf([{ content: textLines(['some text']) }]).subarray(0, 150));
     writeFileSync(path.join(docs, 'latin1.txt'), Buffer.from('Caf\xe9 cr\xe8me, na\xefve r\xe9sum\xe9\n', 'latin1'));
     writeFileSync(path.join(docs, 'nobody.html'), '<!DOCTYPE html><html><head><title>Empty</title></head></html>');
     // 100 MB without writing 100 MB: a sparse file.
@@ -121,7 +121,7 @@ describe('bad input', () => {
     mkdirSync(docs);
     writeFileSync(
       path.join(docs, 'manual.pdf'),
-      buildPdf([{ lines: ['Page one explains the worker.'], image: { width: 48, height: 40, rgb: pattern(48, 40) } }, { lines: ['Page two explains Slack.'] }], 'The Manual'),
+      buildPdf([{ content: [...textLines(['Page one explains the worker.']), image('Im1', 72, 300, 96, 80)] }, { content: textLines(['Page two explains Slack.']) }], { Im1: pattern(48, 40) }, 'The Manual'),
     );
     const config = loadConfig({ DATA_DIR: path.join(tmp, 'data-pdf'), EMBEDDING_MODEL: FIXTURE });
     const summary = await ingest([docs], { config, logger }, { embedder });

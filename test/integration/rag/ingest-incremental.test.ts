@@ -52,7 +52,8 @@ describe('incremental ingest', () => {
     rmSync(path.join(docs, 'img', 'blue.png'));
     writeFileSync(path.join(docs, 'img', 'red.png'), await image('#ff0000'));
     writeFileSync(path.join(docs, 'a.md'), '# A\n\nSecond version of A, rewritten.\n\n![Red box now](img/red.png)\n');
-    const second = await ingest([docs], { config, logger }, { embedder });
+    // graceMs 0: no reader of the previous generation to keep its figure files for.
+    const second = await ingest([docs], { config, logger }, { embedder, graceMs: 0 });
     expect(second.documents).toMatchObject({ added: 0, updated: 1, unchanged: 1 });
     const after = await everything(config);
     const contexts = after.chunks.map((c) => c.context);

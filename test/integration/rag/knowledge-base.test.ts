@@ -57,16 +57,16 @@ describe('the shipped knowledge base (data/articles)', () => {
     await kb.close();
     expect(result.chunks.length).toBeGreaterThan(0);
     expect(result.figures.length).toBeGreaterThan(0);
-    const docId = docIdOf('data/articles/how-mrag-bot-works.md');
+    const docId = docIdOf('articles/how-mrag-bot-works.md');
     const figure = result.figures.find((f) => path.basename(f.imagePath) === 'architecture-diagram.png');
     expect(figure).toBeDefined();
     expect(figure!.id).toMatch(new RegExp(`^${docId}#f\\d+$`));
-    expect(figure!.source).toBe('data/articles/how-mrag-bot-works.md');
+    expect(figure!.source).toBe('articles/how-mrag-bot-works.md');
     expect(figure!.caption).toContain('Slack');
     expect(figure!.imagePath.startsWith(config.dataDir)).toBe(true);
     for (const c of result.chunks) expect(c.id).toMatch(/^[0-9a-f]{12}#c\d+$/);
     // BM25 puts the Slack article among the text results for a question that names Slack.
-    expect(result.chunks.some((c) => c.source === 'data/articles/slack-setup.md')).toBe(true);
+    expect(result.chunks.some((c) => c.source === 'articles/slack-setup.md')).toBe(true);
     const scores = result.chunks.map((c) => c.score);
     expect([...scores].sort((a, b) => b - a)).toEqual(scores);
   });
@@ -173,10 +173,10 @@ describe('opening an index', () => {
     await ingest(['data/articles/slack-setup.md'], { config, logger }, { embedder });
     const reader = await openKnowledgeBase({ config, logger, embedder });
     const before = await reader.search({ text: 'Discord developer portal' }, { textK: 100 });
-    expect(before.chunks.every((c) => c.source === 'data/articles/slack-setup.md')).toBe(true);
+    expect(before.chunks.every((c) => c.source === 'articles/slack-setup.md')).toBe(true);
     await ingest(['data/articles/discord-setup.html'], { config, logger }, { embedder });
     const after = await reader.search({ text: 'Discord developer portal' }, { textK: 100 });
-    expect(after.chunks.some((c) => c.source === 'data/articles/discord-setup.html')).toBe(true);
+    expect(after.chunks.some((c) => c.source === 'articles/discord-setup.html')).toBe(true);
     await reader.close();
   });
 });

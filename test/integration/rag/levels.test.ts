@@ -93,7 +93,7 @@ describe('auto: level 3 when the model loads, else level 2 with one warning', ()
       expect(kb.level).toBe(2);
       const result = await kb.search({ text: 'Which privileged intent must be enabled for the Discord bot?' });
       expect(result.level).toBe(2);
-      expect(result.chunks[0]!.source).toBe('data/articles/discord-setup.html');
+      expect(result.chunks[0]!.source).toBe('articles/discord-setup.html');
       await kb.close();
     }
     expect(warnings()).toHaveLength(1);
@@ -170,7 +170,7 @@ describe('an index without vectors (built at level 2), and its upgrade to level 
     }
     await store.commit();
     // Writing a vector into it is refused, and the refused write loses nothing.
-    const doc = docs.find((d) => d.source === 'data/articles/discord-setup.html')!;
+    const doc = docs.find((d) => d.source === 'articles/discord-setup.html')!;
     await expect(store.replaceDocument(doc, [chunks.find((c) => c.docId === doc.docId)!], [])).rejects.toThrow('no vector columns yet');
     expect((await store.loadChunks()).filter((c) => c.docId === doc.docId)).toHaveLength(doc.chunks);
     await store.close();
@@ -183,7 +183,7 @@ describe('an index without vectors (built at level 2), and its upgrade to level 
     expect(kb.level).toBe(2);
     expect(kb.info.model).toBeUndefined();
     expect(result.level).toBe(2);
-    expect(result.chunks[0]!.source).toBe('data/articles/slack-setup.md');
+    expect(result.chunks[0]!.source).toBe('articles/slack-setup.md');
     for (const c of result.chunks) expect(signalNames(c.signals)).toEqual(['bm25']);
   });
 
@@ -193,11 +193,11 @@ describe('an index without vectors (built at level 2), and its upgrade to level 
     const chunks = await store.loadChunks();
     expect(missing.sort()).toEqual(chunks.map((c) => c.id).sort());
     // Embed only the Slack article's chunks and figures (an upgrade interrupted half-way).
-    const slack = chunks.filter((c) => c.source === 'data/articles/slack-setup.md');
+    const slack = chunks.filter((c) => c.source === 'articles/slack-setup.md');
     const vectors = await embedder.embedTexts(slack.map((c) => c.text));
     await store.setVectors('chunks', slack.map((c, i) => ({ id: c.id, vector: vectors[i]! })));
     await store.commit();
-    expect((await store.idsWithoutVector('chunks')).sort()).toEqual(chunks.filter((c) => c.source !== 'data/articles/slack-setup.md').map((c) => c.id).sort());
+    expect((await store.idsWithoutVector('chunks')).sort()).toEqual(chunks.filter((c) => c.source !== 'articles/slack-setup.md').map((c) => c.id).sort());
     await store.close();
 
     const kb = await openKnowledgeBase({ config: config({}, bare), logger: silent, embedder });
@@ -207,12 +207,12 @@ describe('an index without vectors (built at level 2), and its upgrade to level 
     await kb.close();
     expect(result.level).toBe(3);
     for (const c of result.chunks) {
-      if (c.source === 'data/articles/slack-setup.md') continue;
+      if (c.source === 'articles/slack-setup.md') continue;
       expect(c.signals!.vector).toBeUndefined(); // no vector yet: BM25 only
     }
-    expect(result.chunks.some((c) => c.source === 'data/articles/discord-setup.html' && c.signals!.bm25)).toBe(true);
+    expect(result.chunks.some((c) => c.source === 'articles/discord-setup.html' && c.signals!.bm25)).toBe(true);
     expect(result.chunks.some((c) => c.signals!.vector)).toBe(true);
-    expect(result.chunks.filter((c) => c.signals!.vector).every((c) => c.source === 'data/articles/slack-setup.md')).toBe(true);
+    expect(result.chunks.filter((c) => c.signals!.vector).every((c) => c.source === 'articles/slack-setup.md')).toBe(true);
   });
 
   it('refuses another model once it holds vectors', async () => {

@@ -95,8 +95,10 @@ describe('web chat in a browser', () => {
     const href = (await firstSource.getAttribute('href'))!;
     const original = await page.request.get(new URL(href, stack.url).href);
     expect(original.status()).toBe(200);
+    // The source as stored: its path under the folder it was ingested from (data/articles → "articles/…").
     const file = await sources.first().locator('.from').innerText();
-    expect(await original.text()).toBe(readFileSync(path.resolve(file), 'utf8'));
+    expect(file).toMatch(/^articles\//);
+    expect(await original.text()).toBe(readFileSync(path.resolve('data', file), 'utf8'));
 
     // Why this answer: every retrieved chunk and figure with its fused score, and the timings.
     await article.getByText('Why this answer').click();
@@ -106,9 +108,11 @@ describe('web chat in a browser', () => {
     expect(await chunkRows.count()).toBeGreaterThan(2);
     expect(await figureRows.count()).toBeGreaterThan(0);
     for (const score of await why.locator('td[data-score="fused"]').allInnerTexts()) expect(Number(score)).toBeGreaterThan(0);
-    // Per-signal columns appear when the knowledge base reports signals.
+    // Per-signal columns (level 3 here: the fixture model loads): each list's rank and score, or — where it did not rank the item.
     const signalCells = await why.locator('td[data-signal]').allInnerTexts();
     for (const cell of signalCells) expect(cell).toMatch(/^(#\d+ · -?\d+(\.\d+)?|—)$/);
+    for (const signal of ['vector', 'bm25']) expect(await why.locator(`td[data-signal="${signal}"]`, { hasText: '#' }).count()).toBeGreaterThan(0);
+    expect(await article.locator('.badge[data-level="3"]').count()).toBe(1);
     const stages = await why.locator('.timings li').evaluateAll((items) => items.map((li) => li.getAttribute('data-stage')));
     expect(stages).toEqual(expect.arrayContaining(['retrieve', 'generate', 'total']));
     // The figure whose pixels the model saw is marked, and it is the one attached.

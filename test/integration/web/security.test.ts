@@ -85,6 +85,18 @@ describe('binding and sign-in', () => {
     }
   });
 
+  it('`mrag bot` (no platform list) serves the web chat exactly when WEB_TOKEN, its credential, is set', async () => {
+    const withToken = await startWebStack(webEnv(dataDir, { HTTP_HOST: '0.0.0.0', WEB_TOKEN: TOKEN }), { worker: false, platforms: undefined });
+    stacks.push(withToken);
+    expect([...withToken.app.adapters.keys()]).toEqual(['web']);
+    expect((await fetch(`${withToken.url}/`, { redirect: 'manual' })).status).toBe(303); // to the login form
+    const without = await startWebStack(webEnv(dataDir, { HTTP_HOST: '0.0.0.0' }), { worker: false, platforms: undefined });
+    stacks.push(without);
+    expect([...without.app.adapters.keys()]).toEqual([]);
+    expect((await fetch(`${without.url}/`, { redirect: 'manual' })).status).toBe(404);
+    expect((await fetch(`${without.url}/healthz`)).status).toBe(200);
+  });
+
   it('on a loopback address it needs no token', async () => {
     const stack = await startWebStack(webEnv(dataDir, { HTTP_HOST: 'localhost' }), { worker: false });
     stacks.push(stack);
@@ -255,10 +267,10 @@ describe('requests from elsewhere and file routes', () => {
 
   it('serves indexed files only: no path outside the index, nothing not ingested', async () => {
     const session = client(local.url);
-    const served = await session(`/sources/file?source=${encodeURIComponent('data/articles/retrieval.md')}`);
+    const served = await session(`/sources/file?source=${encodeURIComponent('articles/retrieval.md')}`);
     expect(served.status).toBe(200);
     expect(served.headers.get('content-type')).toContain('text/plain');
-    const html = await session(`/sources/file?source=${encodeURIComponent('data/articles/discord-setup.html')}`);
+    const html = await session(`/sources/file?source=${encodeURIComponent('articles/discord-setup.html')}`);
     expect(html.headers.get('content-security-policy')).toMatch(/^sandbox/);
     for (const route of [
       '/sources/file?source=..%2F..%2F..%2F..%2Fetc%2Fpasswd',

@@ -11,6 +11,10 @@ describe('matching by path and file name (survives re-ingest)', () => {
     expect(sourceMatches('data/articles/clip.md', 'clip.md')).toBe(true);
     expect(sourceMatches('./data/articles/clip.md', 'articles/clip.md')).toBe(true);
     expect(sourceMatches('data/articles/myclip.md', 'clip.md')).toBe(false);
+    // Stored sources are `<root>/<path under the root>`; a question set may name the file from the project folder.
+    expect(sourceMatches('articles/clip.md', 'data/articles/clip.md')).toBe(true);
+    expect(sourceMatches('articles/clip.md', 'data/other/clip.md')).toBe(false);
+    expect(sourceMatches('articles/clip.md', 'data/myarticles/clip.md')).toBe(false);
   });
 
   it('matches figures by image file name, with a "-2" suffix, optionally scoped to a document', () => {

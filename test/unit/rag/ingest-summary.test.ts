@@ -9,6 +9,7 @@ describe('ingest summary', () => {
     Object.assign(s.documents, { added: 2, failed: 1, skipped: 7 });
     Object.assign(s.figures, { added: 3, failed: 1, skipped: 2 });
     Object.assign(s.ocr, { read: 3, cached: 1, pages: 1, ms: 2400 });
+    s.embeddings = { model: 'Xenova/clip-vit-base-patch16', computed: 12, upgraded: 0, overlong: 0 };
     s.considered = 3;
     s.totalDocuments = 2;
     s.ms = 5100;
@@ -26,6 +27,8 @@ describe('ingest summary', () => {
         'text chunks: 0 added, 0 unchanged',
         'figures: 3 added, 0 unchanged, 1 failed, 2 skipped',
         'OCR: 3 images read (2.4 s), 1 from the cache, 1 scanned pages',
+        'embeddings: 12 computed (Xenova/clip-vit-base-patch16)',
+        'figure descriptions: off (--describe-figures, FIGURE_DESCRIPTIONS=true or RETRIEVAL_LEVEL=1 to write them)',
         'failed:',
         '  docs/bad.pdf: unreadable PDF (Invalid PDF structure)',
         '  docs/guide.md',
@@ -54,5 +57,25 @@ describe('ingest summary', () => {
     expect(formatIngestSummary(s)).toContain('OCR: off (OCR_ENABLED=false)');
     s.considered = 0;
     expect(ingestExitCode(s)).toBe(1);
+  });
+
+  it('says why there are no embeddings, what the upgrade and the descriptions did, and the run-level notes', () => {
+    const s = emptySummary(true);
+    s.considered = 4;
+    s.level = 2;
+    s.descriptions = { enabled: true, described: 2, cached: 1, skipped: 3, failed: 0, upgraded: 1, warnings: ['Figure descriptions skipped: Ollama at 127.0.0.1:1 is unreachable.'] };
+    s.notices.push('--prune kept 4 documents of "docs": its folder /srv/docs is not here');
+    s.compaction = { versionsRemoved: 40, bytesRemoved: 3 * 1024 * 1024 };
+    const text = formatIngestSummary(s);
+    expect(text).toContain('embeddings: none (retrieval level 2: no embedding model; a later `mrag ingest` with the model adds them without re-parsing)');
+    expect(text).toContain('figure descriptions: 2 written, 1 from the cache, 3 skipped, 0 failed, 1 added to figures already indexed');
+    expect(text).toContain('index: 40 old versions removed (3.0 MB freed)');
+    expect(text).toContain('notes:\n  --prune kept 4 documents of "docs": its folder /srv/docs is not here\n  Figure descriptions skipped: Ollama at 127.0.0.1:1 is unreachable.');
+
+    s.level = 3;
+    s.embeddings = { model: 'clip-tiny', computed: 0, upgraded: 57, overlong: 2 };
+    expect(formatIngestSummary(s)).toContain(
+      "embeddings: 0 computed, 57 added to rows that had none (upgrade to level 3), 2 chunks longer than the model's window embedded as the mean of their windows (clip-tiny)",
+    );
   });
 });

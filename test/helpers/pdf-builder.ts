@@ -86,3 +86,6 @@ export function pattern(width: number, height: number, seed = 0): PdfImage {
   }
   return { width, height, rgb };
 }
+
+/** Lines of 12 pt text from the top of the page, 14 pt apart (a plain text page). */
+export const textLines = (lines: string[]) => ['BT /F1 12 Tf 72 740 Td 14 TL', ...lines.map((l) => `(${escapeText(l)}) '`), 'ET'];
