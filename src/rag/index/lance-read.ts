@@ -4,10 +4,28 @@
  * types of a table version. Hits carry no row: the searcher reads the rows of the hits it
  * returns only (IndexStore.rows: LanceDB `takeRowIds`), so a search never materialises more than it shows.
  */
-import type * as lancedb from '@lancedb/lancedb';
+import './lance-env.js';
+import * as lancedb from '@lancedb/lancedb';
 import { annQueryPlan } from './ann.js';
 import type { TableName } from './rows.js';
 import { storedChunkSchema, storedFigureSchema } from './schema.js';
+
+/**
+ * LanceDB keeps opened index data (HNSW graphs, quantised vectors, BM25 postings) in a
+ * per-session cache of 6 GB by default: a worker's memory would grow with the corpus. One
+ * session per process caps it. 1 GiB holds the whole working set of a 1M-chunk 512-d index
+ * (its IVF_HNSW_SQ partitions and the BM25 postings 100 queries touched: ~1.2 GB of RSS,
+ * bench/search.ts); past that, queries read from disk again instead of growing the process.
+ */
+export const INDEX_CACHE_BYTES = 1024 * 1024 * 1024;
+export const METADATA_CACHE_BYTES = 128 * 1024 * 1024;
+let session: lancedb.Session | undefined;
+
+/** The process's LanceDB session (bounded caches), for every connection to an index. */
+export function lanceSession(): lancedb.Session {
+  session ??= new lancedb.Session(BigInt(INDEX_CACHE_BYTES), BigInt(METADATA_CACHE_BYTES));
+  return session;
+}
 
 /** One hit of a ranked list from the store: row id and the list's own score. */
 export interface StoreHit {

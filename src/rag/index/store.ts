@@ -21,7 +21,7 @@ import * as lancedb from '@lancedb/lancedb';
 import type { ModelIdentity } from '../embed/identity.js';
 import { ANN_MIN_ROWS, annIndexConfig, annIndexable } from './ann.js';
 import { INDEX_VERSION_GRACE_MS, checkoutGeneration, compactTables, currentVersions, rollBackUncommitted, type CompactionStats, type IndexTableName, type IndexTables } from './generation.js';
-import { IndexTypes, ROW_COLUMNS, bm25Hits, nearestHits, sqlColumn, type StoreHit } from './lance-read.js';
+import { IndexTypes, ROW_COLUMNS, bm25Hits, lanceSession, nearestHits, sqlColumn, type StoreHit } from './lance-read.js';
 import { indexDir, metaPath, readIndexMeta, writeFileAtomic } from './meta.js';
 import { assertIndexLayout, assertSameModel, identityOfModel } from './model-check.js';
 import {
@@ -62,7 +62,7 @@ export type RowOf<T extends TableName> = T extends 'chunks' ? StoredChunk : Stor
 export { ANN_MIN_ROWS, annIndexConfig } from './ann.js';
 
 async function openTables(dataDir: string): Promise<IndexTables> {
-  const db = await lancedb.connect(path.join(indexDir(dataDir), 'lance'));
+  const db = await lancedb.connect(path.join(indexDir(dataDir), 'lance'), {}, lanceSession());
   const [chunks, figures, documents] = await Promise.all(['chunks', 'figures', 'documents'].map((t) => db.openTable(t)));
   return { chunks: chunks!, figures: figures!, documents: documents! };
 }
@@ -126,7 +126,7 @@ export class IndexStore {
       return existing;
     }
     mkdirSync(indexDir(dataDir), { recursive: true });
-    const db = await lancedb.connect(path.join(indexDir(dataDir), 'lance'));
+    const db = await lancedb.connect(path.join(indexDir(dataDir), 'lance'), {}, lanceSession());
     // Overwriting adds a version: readers keep the committed ones until the commit.
     const mode = 'overwrite' as const;
     const dim = identity?.dim;
