@@ -20,8 +20,7 @@
  * filter lower-cases the name: "No field named captionvector"). Past the threshold it is
  * searched by an exact flat scan on disk (streamed, memory-bounded; its cost grows with the
  * figure count: LanceDB's flat scan took 75–300 ms at 20k–100k rows here). Renaming the
- * column (e.g. `caption_vector`) at
- * the next index layout change lifts this.
+ * column (e.g. `caption_vector`) at the next index layout change lifts this.
  */
 import './lance-env.js';
 import * as lancedb from '@lancedb/lancedb';
