@@ -17,11 +17,12 @@ const queries = JSON.parse(readFileSync(queriesFile, 'utf8')) as Array<{ text: s
 const rssBefore = rssMb();
 
 let next: Float32Array = new Float32Array(0);
-/** Hands the searcher the prepared query vector (no model in this process). */
-const vectors = { embedTexts: async (texts: string[]) => texts.map(() => next) } as unknown as Embedder;
 
 const t0 = performance.now();
 const store = (await IndexStore.open(dataDir))!;
+/** Hands the searcher the prepared query vector (no model in this process), as the model the index records. */
+const model = store.info.model ?? 'bench';
+const vectors = { modelId: model, identity: { id: model, dim: store.info.dim }, embedTexts: async (texts: string[]) => texts.map(() => next) } as unknown as Embedder;
 const searcher = new Searcher(store, vectors);
 await searcher.load();
 const loadMs = performance.now() - t0;
@@ -40,6 +41,7 @@ for (const [i, q] of queries.entries()) {
     for (const [k, v] of Object.entries(parts)) v.push(result.timings?.[k] ?? 0);
   }
   if (result.chunks.length === 0) throw new Error('no hits');
+  if (result.level !== 3 || !result.chunks.some((c) => c.signals?.vector)) throw new Error('the search ran without its vector lists');
   const a = performance.now();
   annIds.push((await store.vectorSearch('chunks', 'vector', next, 10)).map((h) => h.id));
   if (i > 0) annMs.push(performance.now() - a);
