@@ -1,133 +1,125 @@
 /**
- * Ingest benchmark: `npm run bench -- ingest [--model DIR] [--corpora articles,field]`
+ * Ingest benchmark: `npm run bench -- ingest [--figures 200] [--per-document 4] [--model DIR] [--configs one-at-a-time,sequential,overlap,overlap-nospin]`
  *
- * For each corpus — the shipped articles (data/articles) and the field inputs
- * (test/fixtures/field: HTML, Markdown, PDF and image cases) — a fresh index is built with OCR
- * on and with OCR off (fresh OCR cache each time, so OCR really runs), then re-ingested
- * unchanged. Reported: wall time, documents/chunks/figures, figures/s, CPU utilisation
- * (process CPU seconds — tesseract's worker threads included — / (wall × cores)).
- * Then OCR alone on every distinct figure image of the corpora: time per figure with one
- * worker (sequential: the cost of one figure) and throughput of the default pool.
- * The embedding model is the tiny CLIP fixture unless `--model` names a local model directory
- * (its random weights make embedding cheap: the OCR share is what this bench isolates).
- * The last stdout line is one JSON object.
+ * A generated corpus (bench/_corpus.ts: Markdown notes with diagram figures that carry text,
+ * ≥ 200 figures by default) is ingested with OCR on and the real-size model (CLIP ViT-B/16
+ * shapes, random weights, built in a temporary directory; or `--model DIR`) several ways, each
+ * into a fresh index and OCR cache:
+ *   one-at-a-time — nothing overlapped: one document, one OCR worker, one onnxruntime thread
+ *   sequential — one document at a time (concurrency 1), OCR pool and onnxruntime threads as shipped
+ *   overlap    — several documents at once (ingest's default), default threads
+ *   overlap-nospin — several at once, onnxruntime's idle threads sleep instead of spinning
+ *   overlap-1t — several documents at once, one onnxruntime intra-op thread (OCR takes the other core)
+ *   overlap-3  — three documents at once
+ * Reported per run: wall time, figures/s, chunks/s, CPU utilisation = CPU seconds of the
+ * process (user + sys: every thread — onnxruntime's, libvips', tesseract's worker threads; it
+ * starts no child processes) / (wall seconds × cores), target ≥ 0.85; the speedup over
+ * the first baseline run (one-at-a-time, else sequential); then an unchanged re-ingest (target: near-free). The last stdout line is one
+ * JSON object.
  */
-import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
+import { mkdtempSync, rmSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
+import { CLIP_VIT_B16, generateClipFixture } from '../scripts/generate-clip-fixture.js';
 import { loadConfig } from '../src/config/env.js';
 import { createLogger } from '../src/log.js';
-import { createEmbedder } from '../src/rag/embed/embedder.js';
-import { normaliseImage } from '../src/rag/image/normalise.js';
-import { IndexStore } from '../src/rag/index/store.js';
-import { ingest, type IngestSummary } from '../src/rag/ingest/ingest.js';
-import { createOcr, defaultOcrWorkers } from '../src/rag/ocr/ocr.js';
+import { createEmbedder, type Embedder } from '../src/rag/embed/embedder.js';
+import { ingest } from '../src/rag/ingest/ingest.js';
+import { defaultIngestConcurrency } from '../src/rag/ingest/work-queue.js';
+import { createOcr } from '../src/rag/ocr/ocr.js';
+import { writeCorpus } from './_corpus.js';
+import { printMachine, round, versus } from './_lib.js';
 
 const args = process.argv.slice(2);
 const arg = (name: string, fallback: string) => {
   const i = args.indexOf(name);
   return i >= 0 && args[i + 1] ? args[i + 1]! : fallback;
 };
-const MODEL = path.resolve(arg('--model', 'test/fixtures/clip-tiny'));
-const CORPORA: Record<string, string> = { articles: path.resolve('data/articles'), field: path.resolve('test/fixtures/field') };
-const selected = arg('--corpora', 'articles,field').split(',').filter((c) => CORPORA[c]);
+const FIGURES = Number(arg('--figures', '200'));
+const PER_DOCUMENT = Number(arg('--per-document', '4'));
+const CONFIGS = arg('--configs', 'one-at-a-time,sequential,overlap,overlap-nospin').split(',');
 const cores = os.availableParallelism();
 const logger = createLogger({ level: 'silent' });
+const machineInfo = printMachine();
 const tmp = mkdtempSync(path.join(os.tmpdir(), 'mrag-bench-ingest-'));
-const round = (n: number, digits = 2) => Math.round(n * 10 ** digits) / 10 ** digits;
 
-interface RunResult {
-  ms: number;
-  cpuUtilisation: number;
-  documents: number;
-  chunks: number;
-  figures: number;
-  figuresPerSecond: number;
-  ocrRead: number;
-  ocrMs: number;
-  reingestMs: number;
+interface Config {
+  concurrency: number;
+  intraOp?: number;
+  spinning?: boolean;
+  /** OCR worker threads (default: the engine's, one per core). */
+  ocrWorkers?: number;
 }
+const CONFIG: Record<string, Config> = {
+  'one-at-a-time': { concurrency: 1, intraOp: 1, ocrWorkers: 1 },
+  sequential: { concurrency: 1 },
+  overlap: { concurrency: defaultIngestConcurrency(cores) },
+  'overlap-1t': { concurrency: defaultIngestConcurrency(cores), intraOp: 1 },
+  'overlap-3': { concurrency: 3 },
+  'overlap-nospin': { concurrency: defaultIngestConcurrency(cores), spinning: false },
+  'sequential-nospin': { concurrency: 1, spinning: false },
+};
 
-const embedder = await createEmbedder(MODEL);
-
-async function measure(corpus: string, ocr: boolean): Promise<{ result: RunResult; dataDir: string }> {
-  const dataDir = path.join(tmp, `${path.basename(corpus)}-${ocr ? 'ocr' : 'no-ocr'}`);
-  const config = loadConfig({ DATA_DIR: dataDir, EMBEDDING_MODEL: MODEL, OCR_ENABLED: String(ocr), LOG_LEVEL: 'silent' });
-  const cpu0 = process.cpuUsage();
-  const t0 = performance.now();
-  const summary: IngestSummary = await ingest([corpus], { config, logger }, { embedder });
-  const ms = performance.now() - t0;
-  const cpu = process.cpuUsage(cpu0);
-  const t1 = performance.now();
-  await ingest([corpus], { config, logger }, { embedder });
-  const reingestMs = performance.now() - t1;
-  const figures = summary.figures.added;
-  return {
-    dataDir,
-    result: {
-      ms: round(ms, 0),
-      cpuUtilisation: round((cpu.user + cpu.system) / 1000 / (ms * cores)),
-      documents: summary.documents.added,
+const report: Record<string, unknown> = { bench: 'ingest', machine: machineInfo };
+const embedders = new Map<string, Embedder>();
+try {
+  let model = arg('--model', '');
+  if (!model) {
+    model = path.join(tmp, 'clip-vit-b16-random');
+    generateClipFixture(model, CLIP_VIT_B16);
+  }
+  const corpus = path.join(tmp, 'corpus');
+  const written = await writeCorpus(corpus, Math.ceil(FIGURES / PER_DOCUMENT), PER_DOCUMENT);
+  console.log(`corpus: ${written.documents} Markdown documents, ${written.figures} figures with text (OCR on); model ${arg('--model', '') || 'CLIP ViT-B/16 shapes, random weights'}`);
+  report.corpus = written;
+  const runs: Record<string, unknown> = {};
+  /** The first one-at-a-time or sequential run: what the speedups are over. */
+  let baselineS: number | undefined;
+  let baselineName = '';
+  for (const name of CONFIGS) {
+    const cfg = CONFIG[name];
+    if (!cfg) throw new Error(`unknown config ${name} (${Object.keys(CONFIG).join(', ')})`);
+    const key = `${cfg.intraOp ?? 'default'}/${cfg.spinning ?? true}`;
+    if (!embedders.has(key)) embedders.set(key, await createEmbedder(model, { threads: { ...(cfg.intraOp ? { intraOp: cfg.intraOp } : {}), ...(cfg.spinning === false ? { spinning: false } : {}) } }));
+    const embedder = embedders.get(key)!;
+    const config = loadConfig({ DATA_DIR: path.join(tmp, `data-${name}`), EMBEDDING_MODEL: model, OCR_ENABLED: 'true', LOG_LEVEL: 'silent' });
+    const cpu0 = process.cpuUsage();
+    const t0 = performance.now();
+    const ocr = cfg.ocrWorkers ? createOcr({ langs: 'eng', workers: cfg.ocrWorkers, cacheDir: path.join(config.dataDir, 'cache', 'ocr') }) : undefined;
+    const summary = await ingest([corpus], { config, logger }, { embedder, concurrency: cfg.concurrency, ...(ocr ? { ocr } : {}) });
+    const wallS = (performance.now() - t0) / 1000;
+    const cpu = process.cpuUsage(cpu0);
+    const utilisation = round((cpu.user + cpu.system) / 1e6 / (wallS * cores));
+    const t1 = performance.now();
+    const again = await ingest([corpus], { config, logger }, { embedder, concurrency: cfg.concurrency, ...(ocr ? { ocr } : {}) });
+    await ocr?.close();
+    const reingestMs = Math.round(performance.now() - t1);
+    if (summary.documents.failed > 0 || again.documents.unchanged !== written.documents) throw new Error(`ingest did not index the corpus: ${JSON.stringify(summary.documents)}`);
+    if (baselineS === undefined && (name === 'one-at-a-time' || name === 'sequential')) [baselineS, baselineName] = [wallS, name];
+    const run = {
+      concurrency: cfg.concurrency,
+      intraOpThreads: cfg.intraOp ?? 'default',
+      spinning: cfg.spinning ?? true,
+      wallS: round(wallS, 1),
+      figures: summary.figures.added,
       chunks: summary.chunks.added,
-      figures,
-      figuresPerSecond: round(figures / (ms / 1000)),
+      figuresPerSecond: round(summary.figures.added / wallS),
+      chunksPerSecond: round(summary.chunks.added / wallS),
+      cpuUtilisation: utilisation,
       ocrRead: summary.ocr.read,
-      ocrMs: summary.ocr.ms,
-      reingestMs: round(reingestMs, 0),
-    },
-  };
-}
-
-const results: Record<string, { ocrOn: RunResult; ocrOff: RunResult }> = {};
-const images = new Map<string, Buffer>();
-for (const name of selected) {
-  const corpus = CORPORA[name]!;
-  const on = await measure(corpus, true);
-  const off = await measure(corpus, false);
-  results[name] = { ocrOn: on.result, ocrOff: off.result };
-  const store = (await IndexStore.open(on.dataDir))!;
-  for (const f of await store.loadFigures()) images.set(f.imageHash, readFileSync(f.imagePath));
-  await store.close();
-  for (const [label, r] of [['OCR on ', on.result], ['OCR off', off.result]] as const) {
+      speedup: baselineS ? round(baselineS / wallS) : null,
+      unchangedReingestMs: reingestMs,
+    };
+    runs[name] = run;
     console.log(
-      `${name.padEnd(8)} ${label}: ${r.documents} docs, ${r.chunks} chunks, ${r.figures} figures in ${(r.ms / 1000).toFixed(2)} s ` +
-        `(${r.figuresPerSecond} figures/s, CPU ${Math.round(r.cpuUtilisation * 100)}% of ${cores} cores; OCR read ${r.ocrRead}); unchanged re-ingest ${r.reingestMs} ms`,
+      `${name.padEnd(11)} (${cfg.concurrency} at once, intra-op ${run.intraOpThreads}${run.spinning ? '' : ', no spinning'}): ${run.figures} figures, ${run.chunks} chunks in ${run.wallS} s — ` +
+        `${run.figuresPerSecond} figures/s, ${run.chunksPerSecond} chunks/s; ${versus('CPU utilisation', utilisation, '', { atLeast: 0.85 })}` +
+        `${run.speedup && name !== baselineName ? `; speedup ${run.speedup}× over ${baselineName}` : ''}; unchanged re-ingest ${reingestMs} ms`,
     );
   }
+  report.runs = runs;
+} finally {
+  for (const e of embedders.values()) await e.close();
+  rmSync(tmp, { recursive: true, force: true });
 }
-
-/** OCR alone over every distinct figure image: sequential with one worker, then the default pool. */
-async function ocrOnly(workers: number, parallel: boolean): Promise<{ perFigureMs: number[]; wallMs: number }> {
-  const engine = createOcr({ langs: 'eng', workers });
-  const normalised = await Promise.all([...images.values()].map((b) => normaliseImage(b)));
-  await engine.recognize(normalised[0]!); // start the workers outside the timing
-  const perFigureMs: number[] = [];
-  const t0 = performance.now();
-  // A fresh hash per run so that nothing comes from a cache (this engine has none anyway).
-  const jobs = normalised.map((img, i) => () => engine.recognize({ bytes: img.bytes, hash: `${img.hash}-${i}` }).then((r) => perFigureMs.push(r.ms)));
-  if (parallel) await Promise.all(jobs.map((j) => j()));
-  else for (const j of jobs) await j();
-  const wallMs = performance.now() - t0;
-  await engine.close();
-  return { perFigureMs, wallMs };
-}
-
-const sequential = await ocrOnly(1, false);
-const pool = await ocrOnly(defaultOcrWorkers(), true);
-const sorted = [...sequential.perFigureMs].sort((a, b) => a - b);
-const ocr = {
-  figures: images.size,
-  perFigureMsMean: round(sorted.reduce((s, v) => s + v, 0) / Math.max(1, sorted.length), 0),
-  perFigureMsP50: round(sorted[Math.floor(sorted.length / 2)] ?? 0, 0),
-  perFigureMsMax: round(sorted.at(-1) ?? 0, 0),
-  poolWorkers: defaultOcrWorkers(),
-  poolFiguresPerSecond: round(images.size / (pool.wallMs / 1000)),
-};
-console.log(
-  `OCR alone on ${ocr.figures} distinct figures: ${ocr.perFigureMsMean} ms/figure mean, ${ocr.perFigureMsP50} p50, ${ocr.perFigureMsMax} max (1 worker); ` +
-    `${ocr.poolFiguresPerSecond} figures/s with ${ocr.poolWorkers} workers`,
-);
-
-await embedder.close();
-rmSync(tmp, { recursive: true, force: true });
-console.log(JSON.stringify({ bench: 'ingest', model: path.basename(MODEL), cores, corpora: results, ocr }));
+console.log(JSON.stringify(report));

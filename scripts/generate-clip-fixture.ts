@@ -6,9 +6,11 @@
  *
  *   npx tsx scripts/generate-clip-fixture.ts                      # both committed fixtures
  *   npx tsx scripts/generate-clip-fixture.ts --family clip --shape base /tmp/clip-b16
+ *   npx tsx scripts/generate-clip-fixture.ts --family clip --shape base --q8 /tmp/clip-b16
  *
  * `--shape base` writes a real-size model (CLIP ViT-B/16 or SigLIP base-patch16-224 shapes,
- * hundreds of MB) for timing and memory benchmarks; never commit one. Deterministic (seeded
+ * hundreds of MB) for timing and memory benchmarks; never commit one. `--q8` also writes the
+ * `_quantized` files transformers.js loads for `dtype: 'q8'` (clip-fixture/quantize.ts). Deterministic (seeded
  * PRNG), so regenerating gives byte-identical files. Random weights prove the code path, not
  * retrieval quality.
  */
@@ -17,7 +19,8 @@ import path from 'node:path';
 import { buildTokenizer } from './clip-fixture/bpe-tokenizer.js';
 import { CLIP_VIT_B16, TINY_CLIP, clipTextGraph, clipVisionGraph, type ClipShape } from './clip-fixture/clip-graphs.js';
 import { mulberry32 } from './clip-fixture/graph-builder.js';
-import { encodeModel } from './clip-fixture/onnx-writer.js';
+import { encodeModel, type GraphSpec } from './clip-fixture/onnx-writer.js';
+import { quantizeDynamic } from './clip-fixture/quantize.js';
 import { SIGLIP_BASE_PATCH16_224, TINY_SIGLIP, siglipTextGraph, siglipVisionGraph, type SiglipShape } from './clip-fixture/siglip-graphs.js';
 import { buildUnigramTokenizer } from './clip-fixture/unigram-tokenizer.js';
 
@@ -41,6 +44,17 @@ This is a photo of a cat, a dog, a car, a chart, a table, a screenshot of the se
 
 type Writer = (name: string, data: string | Uint8Array) => void;
 
+export interface FixtureOptions {
+  /** Also write onnx/*_quantized.onnx (dynamic uint8 quantisation of the weights: dtype 'q8'). */
+  q8?: boolean;
+}
+
+/** onnx/<name>.onnx, and with `q8` onnx/<name>_quantized.onnx. */
+function writeGraph(file: Writer, name: string, graph: GraphSpec, opset: number, options: FixtureOptions): void {
+  file(`onnx/${name}.onnx`, encodeModel(graph, opset));
+  if (options.q8) file(`onnx/${name}_quantized.onnx`, encodeModel(quantizeDynamic(graph), Math.max(opset, 13)));
+}
+
 function writerFor(outDir: string): { json: (name: string, value: object) => void; file: Writer } {
   mkdirSync(path.join(outDir, 'onnx'), { recursive: true });
   const file: Writer = (name, data) => writeFileSync(path.join(outDir, name), data);
@@ -48,7 +62,7 @@ function writerFor(outDir: string): { json: (name: string, value: object) => voi
 }
 
 /** Writes a CLIP-shaped model directory (default: the committed tiny fixture). */
-export function generateClipFixture(outDir: string, shape: ClipShape = TINY_CLIP): void {
+export function generateClipFixture(outDir: string, shape: ClipShape = TINY_CLIP, options: FixtureOptions = {}): void {
   const rand = mulberry32(20240601);
   const tok = buildTokenizer(CORPUS, shape.merges, shape.text.maxLength);
   const { json, file } = writerFor(outDir);
@@ -84,12 +98,12 @@ export function generateClipFixture(outDir: string, shape: ClipShape = TINY_CLIP
   json('tokenizer_config.json', tok.tokenizerConfig);
   json('special_tokens_map.json', tok.specialTokensMap);
   const opset = shape.text.layers > 0 || shape.vision.layers > 0 ? 17 : 13;
-  file('onnx/text_model.onnx', encodeModel(clipTextGraph(shape, tok.vocabSize, rand), opset));
-  file('onnx/vision_model.onnx', encodeModel(clipVisionGraph(shape, rand), opset));
+  writeGraph(file, 'text_model', clipTextGraph(shape, tok.vocabSize, rand), opset, options);
+  writeGraph(file, 'vision_model', clipVisionGraph(shape, rand), opset, options);
 }
 
 /** Writes a SigLIP-shaped model directory (default: the committed tiny fixture). */
-export function generateSiglipFixture(outDir: string, shape: SiglipShape = TINY_SIGLIP): void {
+export function generateSiglipFixture(outDir: string, shape: SiglipShape = TINY_SIGLIP, options: FixtureOptions = {}): void {
   const rand = mulberry32(20250301);
   const tok = buildUnigramTokenizer(CORPUS, shape.text.maxLength);
   const { json, file } = writerFor(outDir);
@@ -118,8 +132,8 @@ export function generateSiglipFixture(outDir: string, shape: SiglipShape = TINY_
   json('tokenizer.json', tok.tokenizerJson);
   json('tokenizer_config.json', tok.tokenizerConfig);
   json('special_tokens_map.json', tok.specialTokensMap);
-  file('onnx/text_model.onnx', encodeModel(siglipTextGraph(shape, tok.vocabSize, rand), 17));
-  file('onnx/vision_model.onnx', encodeModel(siglipVisionGraph(shape, rand), 17));
+  writeGraph(file, 'text_model', siglipTextGraph(shape, tok.vocabSize, rand), 17, options);
+  writeGraph(file, 'vision_model', siglipVisionGraph(shape, rand), 17, options);
 }
 
 const isMain = process.argv[1] && path.resolve(process.argv[1]) === path.resolve(new URL(import.meta.url).pathname);
@@ -131,15 +145,17 @@ if (isMain) {
   };
   const family = flag('--family');
   const base = flag('--shape') === 'base';
+  const q8i = args.indexOf('--q8');
+  const options: FixtureOptions = { q8: q8i >= 0 && args.splice(q8i, 1).length > 0 };
   const outDir = args[0];
   if (family !== 'siglip') {
     const dir = path.resolve(family ? (outDir ?? 'clip-model') : 'test/fixtures/clip-tiny');
-    generateClipFixture(dir, base ? CLIP_VIT_B16 : TINY_CLIP);
+    generateClipFixture(dir, base ? CLIP_VIT_B16 : TINY_CLIP, options);
     console.log(`wrote a CLIP-shaped model to ${dir}`);
   }
   if (family !== 'clip') {
     const dir = path.resolve(family ? (outDir ?? 'siglip-model') : 'test/fixtures/siglip-tiny');
-    generateSiglipFixture(dir, base ? SIGLIP_BASE_PATCH16_224 : TINY_SIGLIP);
+    generateSiglipFixture(dir, base ? SIGLIP_BASE_PATCH16_224 : TINY_SIGLIP, options);
     console.log(`wrote a SigLIP-shaped model to ${dir}`);
   }
 }

@@ -52,17 +52,24 @@ function floatField(field: number, value: number): Field {
   return concat([Uint8Array.from(tag(field, WIRE_FIXED32)), buf]);
 }
 
-export const DataType = { FLOAT: 1, INT64: 7 } as const;
+export const DataType = { FLOAT: 1, UINT8: 2, INT8: 3, INT64: 7 } as const;
 
 export interface TensorInit {
   name: string;
   dims: number[];
-  data: Float32Array | BigInt64Array;
+  /** Float32 → FLOAT, BigInt64 → INT64, Uint8 → UINT8, Int8 → INT8. */
+  data: Float32Array | BigInt64Array | Uint8Array | Int8Array;
+}
+
+function dataTypeOf(data: TensorInit['data']): number {
+  if (data instanceof Float32Array) return DataType.FLOAT;
+  if (data instanceof BigInt64Array) return DataType.INT64;
+  return data instanceof Int8Array ? DataType.INT8 : DataType.UINT8;
 }
 
 /** TensorProto: dims=1, data_type=2, name=8, raw_data=9 (little-endian). */
 function tensorProto(t: TensorInit): Field[] {
-  const type = t.data instanceof Float32Array ? DataType.FLOAT : DataType.INT64;
+  const type = dataTypeOf(t.data);
   const raw = new Uint8Array(t.data.buffer, t.data.byteOffset, t.data.byteLength);
   return [...t.dims.map((d) => intField(1, d)), intField(2, type), stringField(8, t.name), bytesField(9, raw)];
 }

@@ -89,6 +89,8 @@ export function createAnswerPipeline(deps: AnswerPipelineDeps): Answerer {
       { textK: options.textK ?? 8, figureK: options.figureK ?? 6 },
     );
     lap('retrieve');
+    // Inside retrieval: embedding the query, vector lists, BM25 (they overlap), as the searcher measured them.
+    for (const [k, v] of Object.entries(result.timings ?? {})) if (k !== 'total') timings[`retrieve.${k}`] = Math.round(v * 10) / 10;
     checkAborted();
 
     // 3. Prompt: context within budget, figure images in [F] order after the user's own

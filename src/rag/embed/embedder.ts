@@ -52,6 +52,15 @@ export interface EmbedderOptions {
   localOnly?: boolean;
   /** Download progress (only called when something is actually downloaded). */
   onProgress?: (progress: DownloadProgress) => void;
+  /**
+   * onnxruntime threads per encoder session: `intraOp` splits one operator (a matmul) across
+   * threads, `interOp` runs independent operators at once (onnxruntime's
+   * `intraOpNumThreads` / `interOpNumThreads`). Default: onnxruntime's own (intra-op = the
+   * physical cores). `spinning: false` makes idle pool threads sleep instead of spin-waiting
+   * (onnxruntime's `session.intra_op.allow_spinning` = 0), leaving the core to other work
+   * such as OCR during ingest. bench/model.ts and bench/ingest.ts measure these.
+   */
+  threads?: { intraOp?: number; interOp?: number; spinning?: boolean };
 }
 
 export interface Embedder {
@@ -131,6 +140,12 @@ export async function createEmbedder(modelIdOrDir: string, options: EmbedderOpti
     local_files_only: location.kind === 'local' || options.localOnly === true,
     ...(tracker ? { progress_callback: (e: TransformersProgressEvent) => tracker.handle(e) } : {}),
   };
+  const sessionOptions = {
+    ...(options.threads?.intraOp ? { intraOpNumThreads: options.threads.intraOp } : {}),
+    ...(options.threads?.interOp ? { interOpNumThreads: options.threads.interOp } : {}),
+    ...(options.threads?.spinning === false ? { extra: { session: { intra_op: { allow_spinning: '0' }, inter_op: { allow_spinning: '0' } } } } : {}),
+  };
+  const model = { ...load, dtype, ...(Object.keys(sessionOptions).length > 0 ? { session_options: sessionOptions } : {}) };
 
   let family: ModelFamily | undefined;
   let tokenizer: PreTrainedTokenizer;
@@ -148,8 +163,8 @@ export async function createEmbedder(modelIdOrDir: string, options: EmbedderOpti
     const parts = await Promise.allSettled([
       AutoTokenizer.from_pretrained(location.ref, load),
       AutoProcessor.from_pretrained(location.ref, load),
-      family.textModel.from_pretrained(location.ref, { ...load, dtype }),
-      family.visionModel.from_pretrained(location.ref, { ...load, dtype }),
+      family.textModel.from_pretrained(location.ref, model),
+      family.visionModel.from_pretrained(location.ref, model),
     ] as const);
     const failed = parts.find((p) => p.status === 'rejected');
     if (failed) {

@@ -19,7 +19,9 @@ import path from 'node:path';
 import './lance-env.js';
 import * as lancedb from '@lancedb/lancedb';
 import type { ModelIdentity } from '../embed/identity.js';
+import { ANN_MIN_ROWS, annIndexConfig, annIndexable } from './ann.js';
 import { INDEX_VERSION_GRACE_MS, checkoutGeneration, compactTables, currentVersions, rollBackUncommitted, type CompactionStats, type IndexTableName, type IndexTables } from './generation.js';
+import { IndexTypes, ROW_COLUMNS, bm25Hits, lanceSession, nearestHits, sqlColumn, type StoreHit } from './lance-read.js';
 import { indexDir, metaPath, readIndexMeta, writeFileAtomic } from './meta.js';
 import { assertIndexLayout, assertSameModel, identityOfModel } from './model-check.js';
 import {
@@ -31,6 +33,7 @@ import {
   storedDocumentSchema,
   storedFigureSchema,
   type IndexMeta,
+  type StoredChunk,
   type StoredDocument,
   type StoredFigure,
 } from './schema.js';
@@ -51,30 +54,21 @@ export interface CommitOptions {
   graceMs?: number;
 }
 
-/** One hit of a ranked list from the store: row id and the list's own score. */
-export interface StoreHit {
-  id: string;
-  /** BM25 score (full text) or cosine similarity (vectors). */
-  score: number;
-}
+export type { StoreHit } from './lance-read.js';
 
-/**
- * From this many rows on, a vector column gets a LanceDB IVF-PQ (ANN) index at commit and
- * hybrid search uses it. Below it, exact search over the in-memory matrix is both faster and
- * exact (bench/search.ts: LanceDB's flat scan is several times slower than a plain loop here).
- */
-export const ANN_MIN_ROWS = 100_000;
-/** IVF partitions probed per query, and PQ candidates re-ranked exactly (× limit): recall over speed. */
-export const ANN_NPROBES = 40;
-export const ANN_REFINE_FACTOR = 40;
+/** The row type of a table as search returns it (no vector columns). */
+export type RowOf<T extends TableName> = T extends 'chunks' ? StoredChunk : StoredFigure;
+
+export { ANN_MIN_ROWS, annIndexConfig } from './ann.js';
 
 async function openTables(dataDir: string): Promise<IndexTables> {
-  const db = await lancedb.connect(path.join(indexDir(dataDir), 'lance'));
+  const db = await lancedb.connect(path.join(indexDir(dataDir), 'lance'), {}, lanceSession());
   const [chunks, figures, documents] = await Promise.all(['chunks', 'figures', 'documents'].map((t) => db.openTable(t)));
   return { chunks: chunks!, figures: figures!, documents: documents! };
 }
 
 export class IndexStore {
+  private readonly indexTypes = new IndexTypes();
   /** Tables rolled back when this writer opened the index (an uncommitted run's writes discarded). */
   rolledBack: IndexTableName[] = [];
   private readonly buffer: WriteBuffer;
@@ -132,7 +126,7 @@ export class IndexStore {
       return existing;
     }
     mkdirSync(indexDir(dataDir), { recursive: true });
-    const db = await lancedb.connect(path.join(indexDir(dataDir), 'lance'));
+    const db = await lancedb.connect(path.join(indexDir(dataDir), 'lance'), {}, lanceSession());
     // Overwriting adds a version: readers keep the committed ones until the commit.
     const mode = 'overwrite' as const;
     const dim = identity?.dim;
@@ -226,7 +220,7 @@ export class IndexStore {
   async idsWithoutVector(table: TableName, column: VectorColumn = 'vector'): Promise<string[]> {
     await this.buffer.flush();
     if (!(await this.hasVectorColumns(table))) return (await this.tables[table].query().select(['id']).toArray()).map((r) => String(r.id));
-    return (await this.tables[table].query().where(`${column} IS NULL`).select(['id']).toArray()).map((r) => String(r.id));
+    return (await this.tables[table].query().where(`${sqlColumn(column)} IS NULL`).select(['id']).toArray()).map((r) => String(r.id));
   }
 
   /** Set the vectors of existing rows by id (other columns untouched); absent fields stay as they are. */
@@ -283,7 +277,7 @@ export class IndexStore {
     await this.buffer.flush();
     const select = ['id', ...columns.filter((c) => c !== 'id')];
     const query = this.tables[table].query().select(select);
-    const rows = (await this.hasVectorColumns(table)) ? await query.where(`${column} IS NULL`).toArray() : await query.toArray();
+    const rows = (await this.hasVectorColumns(table)) ? await query.where(`${sqlColumn(column)} IS NULL`).toArray() : await query.toArray();
     return rows.map((r) => ({ ...r }));
   }
 
@@ -322,11 +316,10 @@ export class IndexStore {
     for (const [name, column] of annColumns) {
       const table = this.tables[name];
       // IVF-PQ trains on the rows that have a vector.
-      if (dim === undefined || !(await this.hasVectorColumns(name))) continue;
-      const rows = await table.countRows(`${column} IS NOT NULL`);
+      if (dim === undefined || !annIndexable(column) || !(await this.hasVectorColumns(name))) continue;
+      const rows = await table.countRows(`${sqlColumn(column)} IS NOT NULL`);
       if (rows < annMinRows) continue;
-      const numSubVectors = dim % 16 === 0 ? dim / 16 : 1;
-      await table.createIndex(column, { config: lancedb.Index.ivfPq({ numPartitions: Math.round(Math.sqrt(rows)), numSubVectors, distanceType: 'dot' }), replace: true });
+      await table.createIndex(column, { config: annIndexConfig(rows), replace: true });
     }
     signal?.throwIfAborted();
     const latest = readIndexMeta(this.dataDir);
@@ -338,34 +331,57 @@ export class IndexStore {
     return compaction;
   }
 
-  /** BM25 full-text search, best first, with LanceDB's BM25 `_score`. Empty when the table has no text index yet. */
+  /**
+   * BM25 full-text search, best first, with LanceDB's BM25 `_score` (ties by id). Empty when
+   * the table has no text index yet. `rowId` addresses the row in this table version (`rows`).
+   */
   async fullText(table: TableName, query: string, limit: number): Promise<StoreHit[]> {
     const column = table === 'chunks' ? 'text' : 'searchText';
-    const indices = await this.tables[table].listIndices();
-    if (!indices.some((i) => i.columns.includes(column))) return [];
-    const rows = await this.tables[table].search(query, 'fts', column).select(['id', '_score']).limit(limit).toArray();
-    return rows.map((r) => ({ id: String(r.id), score: Number(r._score) }));
+    return (await this.indexTypes.of(table, this.tables[table])).has(column) ? bm25Hits(this.tables[table], column, query, limit) : [];
+  }
+
+  /** The rows (no vector columns) at the given row ids of this table version, in no particular order. */
+  async rows<T extends TableName>(table: T, rowIds: bigint[]): Promise<Array<RowOf<T>>> {
+    if (rowIds.length === 0) return [];
+    const rows = await this.tables[table].takeRowIds(rowIds).select(ROW_COLUMNS[table]).toArray();
+    return rows.map((r) => this.rowOf(table, r));
+  }
+
+  /** The type of the index on `column` (e.g. 'IvfHnswSq'), or undefined when it has none. */
+  async vectorIndexType(table: TableName, column: VectorColumn): Promise<string | undefined> {
+    return (await this.indexTypes.of(table, this.tables[table])).get(column);
   }
 
   async hasVectorIndex(table: TableName, column: VectorColumn): Promise<boolean> {
-    return (await this.tables[table].listIndices()).some((i) => i.columns.includes(column) && i.indexType !== 'FTS');
+    const type = await this.vectorIndexType(table, column);
+    return type !== undefined && type !== 'FTS';
+  }
+
+  /** Whether any row has a vector in `column` (reads until the first one). */
+  async hasAnyVector(table: TableName, column: VectorColumn): Promise<boolean> {
+    if (!(await this.hasVectorColumns(table))) return false;
+    return (await this.tables[table].query().where(`${sqlColumn(column)} IS NOT NULL`).select(['id']).limit(1).toArray()).length > 0;
+  }
+
+  /** Rows of a table (all, or those matching a SQL `filter` such as 'vector IS NOT NULL'). */
+  async countRows(table: TableName, filter?: string): Promise<number> {
+    return this.tables[table].countRows(filter);
   }
 
   /**
-   * ANN search through the IVF-PQ index (rows added since the index was built are scanned
-   * too), best first. Score: cosine similarity (LanceDB's dot `_distance` is 1 − dot).
+   * Nearest rows to a unit `query` in `column`, best first, score = cosine similarity. Through
+   * the column's ANN index when it has one (rows added since it was built are scanned too;
+   * see ann.ts for the query plan), else an exact flat scan. `rowId` addresses the row (`rows`).
    */
   async vectorSearch(table: TableName, column: VectorColumn, query: Float32Array, limit: number): Promise<StoreHit[]> {
-    const rows = await this.tables[table]
-      .vectorSearch(Array.from(query))
-      .column(column)
-      .distanceType('dot')
-      .nprobes(ANN_NPROBES)
-      .refineFactor(ANN_REFINE_FACTOR)
-      .limit(limit)
-      .select(['id', '_distance'])
-      .toArray();
-    return rows.map((r) => ({ id: String(r.id), score: 1 - Number(r._distance) }));
+    return nearestHits(this.tables[table], column, await this.vectorIndexType(table, column), query, limit);
+  }
+
+  /** A stored row read back (vector columns excluded), validated; figure paths made absolute. */
+  private rowOf<T extends TableName>(table: T, r: Record<string, unknown>): RowOf<T> {
+    if (table === 'chunks') return storedChunkSchema.parse({ ...r }) as RowOf<T>;
+    const row = storedFigureSchema.parse({ ...r });
+    return { ...row, imagePath: path.resolve(this.dataDir, row.imagePath) } as RowOf<T>;
   }
 
   async close(): Promise<void> {

@@ -74,6 +74,16 @@ async function scannedPageBlocks(parsed: ParsedDocument, ocr: OcrEngine | undefi
 const byPage = (a: ParsedBlock, b: ParsedBlock) => (a.page ?? 0) - (b.page ?? 0);
 
 export async function ingestDocument(item: SourceItem, previous: StoredDocument | undefined, ctx: DocumentContext): Promise<'added' | 'updated' | 'unchanged'> {
+  const prepared = await prepareDocument(item, previous, ctx);
+  return prepared === 'unchanged' ? prepared : prepared.write();
+}
+
+/**
+ * Everything but the write: read, parse, figures, OCR, embeddings (CPU-bound; several
+ * documents may be prepared at once, see work-queue.ts). `write()` stores the rows; call the
+ * writes one at a time.
+ */
+export async function prepareDocument(item: SourceItem, previous: StoredDocument | undefined, ctx: DocumentContext): Promise<'unchanged' | { write(): Promise<'added' | 'updated'> }> {
   const { summary, embedder } = ctx;
   const { hash, parsed, baseDir, baseUrl } = await readDocument(item, ctx.limits, previous?.hash);
   if (previous && (!parsed || previous.hash === hash)) {
@@ -141,8 +151,12 @@ export async function ingestDocument(item: SourceItem, previous: StoredDocument 
     figures: figureRows.length,
     ingestedAt: new Date().toISOString(),
   };
-  await ctx.store.replaceDocument(doc, chunkRows, figureRows);
-  summary.chunks.added += chunkRows.length;
-  summary.figures.added += figureRows.length;
-  return previous ? 'updated' : 'added';
+  return {
+    async write() {
+      await ctx.store.replaceDocument(doc, chunkRows, figureRows);
+      summary.chunks.added += chunkRows.length;
+      summary.figures.added += figureRows.length;
+      return previous ? 'updated' : 'added';
+    },
+  };
 }

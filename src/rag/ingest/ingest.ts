@@ -17,6 +17,7 @@
  * nothing, and the next run discards what it wrote. After the commit, unreferenced figure
  * files are removed once the grace period has passed (figure-files.ts).
  */
+import os from 'node:os';
 import path from 'node:path';
 import type { Config } from '../../config/env.js';
 import type { Logger } from '../../log.js';
@@ -32,11 +33,12 @@ import { createConfiguredFigureDescriber } from './describe-figures.js';
 import { describeStoredFigures } from './describe-step.js';
 import { embedMissingVectors } from './embed-step.js';
 import { collectFigureGarbage, figuresDir } from './figure-files.js';
-import { ingestDocument } from './ingest-document.js';
+import { prepareDocument } from './ingest-document.js';
 import { pruneMissing } from './prune-step.js';
 import { IngestRoots } from './roots.js';
 import { expandInputs } from './sources.js';
 import { DocumentSkipped, emptySummary, type IngestSummary } from './summary.js';
+import { defaultIngestConcurrency, inInputOrder, runInOrder } from './work-queue.js';
 
 export type { IngestSummary } from './summary.js';
 export { figuresDir };
@@ -64,6 +66,8 @@ export interface IngestOptions {
    * one engine per run when `config.ocr.enabled`, caching results under DATA_DIR/cache/ocr.
    */
   ocr?: OcrEngine | false;
+  /** Documents prepared at once (parse, figures, OCR, embeddings; default: one per core, 2–4); writes stay one at a time, in input order. */
+  concurrency?: number;
   /** Write model descriptions of figures (level 1; `--describe-figures`). Default: config.figures.describe. */
   describeFigures?: boolean;
   /** Row count from which vector columns get an ANN index (default ANN_MIN_ROWS; lower it in tests). */
@@ -132,27 +136,42 @@ export async function ingest(inputs: string[], deps: IngestDeps, options: Ingest
     let changed = Boolean(options.rebuild) || store.rolledBack.length > 0;
     const written = new Set<string>();
 
-    for (const [i, item] of items.entries()) {
-      lock.signal.throwIfAborted();
-      options.onProgress?.({ done: i, total: items.length, source: item.source });
-      try {
-        const outcome = await ingestDocument(item, known.get(item.docId), ctx);
-        if (outcome !== 'unchanged') {
-          changed = true;
-          written.add(item.docId);
+    // Several documents prepared at once (parse, figures, OCR, embeddings), written one at a time in input order.
+    const writeLock = lock;
+    await runInOrder(
+      items,
+      { concurrency: options.concurrency ?? defaultIngestConcurrency(os.availableParallelism()) },
+      (item) => {
+        writeLock.signal.throwIfAborted();
+        return prepareDocument(item, known.get(item.docId), ctx);
+      },
+      async (prepared, item, i) => {
+        writeLock.signal.throwIfAborted(); // a lost lock stops the run (the queue rejects)
+        options.onProgress?.({ done: i, total: items.length, source: item.source });
+        try {
+          if (!prepared.ok) throw prepared.error;
+          const outcome = prepared.value === 'unchanged' ? 'unchanged' : await prepared.value.write();
+          if (outcome !== 'unchanged') {
+            changed = true;
+            written.add(item.docId);
+          }
+          summary.documents[outcome]++;
+        } catch (err) {
+          if (err instanceof DocumentSkipped) {
+            summary.documents.skipped++;
+            summary.skipped.push({ source: item.source, reason: err.message });
+            return;
+          }
+          summary.documents.failed++;
+          summary.failures.push({ source: item.source, reason: err instanceof Error ? err.message : String(err) });
+          logger.debug({ err, source: item.source }, 'ingest: document failed');
         }
-        summary.documents[outcome]++;
-      } catch (err) {
-        if (err instanceof DocumentSkipped) {
-          summary.documents.skipped++;
-          summary.skipped.push({ source: item.source, reason: err.message });
-          continue;
-        }
-        summary.documents.failed++;
-        summary.failures.push({ source: item.source, reason: err instanceof Error ? err.message : String(err) });
-        logger.debug({ err, source: item.source }, 'ingest: document failed');
-      }
-    }
+      },
+    );
+    const sources = items.map((item) => item.source);
+    summary.failures = inInputOrder(summary.failures, sources);
+    summary.skipped = inInputOrder(summary.skipped, sources);
+    summary.warnings = inInputOrder(summary.warnings, sources);
     options.onProgress?.({ done: items.length, total: items.length, source: '' });
 
     if (options.prune) {

@@ -182,7 +182,7 @@ describe('opening an index', () => {
 });
 
 describe('large indexes', () => {
-  it('build an ANN (IVF-PQ) index past the row threshold and search through it', async () => {
+  it('build an ANN (IVF_HNSW_SQ) index past the row threshold and search through it', async () => {
     const dataDir = path.join(tmp, 'ann');
     const docs = path.join(tmp, 'ann-docs');
     const { mkdirSync, writeFileSync } = await import('node:fs');
