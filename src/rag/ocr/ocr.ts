@@ -127,7 +127,9 @@ export function createOcr(options: OcrOptions): OcrEngine {
         ),
       );
       for (const worker of workers) {
-        await worker.setParameters({ tessedit_pageseg_mode: PSM.AUTO, user_defined_dpi: '300' });
+        // debug_file: tesseract's own diagnostics ("Detected 44 diacritics") would otherwise be
+        // printed on stdout, in the middle of `mrag ingest`'s summary.
+        await worker.setParameters({ tessedit_pageseg_mode: PSM.AUTO, user_defined_dpi: '300', debug_file: '/dev/null' });
         scheduler.addWorker(worker);
       }
     } catch (err) {
