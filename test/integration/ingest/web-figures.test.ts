@@ -5,8 +5,6 @@
  * a hidden image, a placeholder with no real source), and a folder with nothing supported.
  */
 import { mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
-import http from 'node:http';
-import type { AddressInfo } from 'node:net';
 import os from 'node:os';
 import path from 'node:path';
 import sharp from 'sharp';
@@ -17,15 +15,15 @@ import { createLogger } from '../../../src/log.js';
 import { createEmbedder, type Embedder } from '../../../src/rag/embed/embedder.js';
 import { ingest } from '../../../src/rag/ingest/ingest.js';
 import { openKnowledgeBase } from '../../../src/rag/knowledge-base.js';
+import { startTestHttpServer, type TestHttpServer } from '../../helpers/http-server.js';
 
 const FIXTURE = path.resolve('test/fixtures/clip-tiny');
 const logger = createLogger({ level: 'silent' });
 const tmp = mkdtempSync(path.join(os.tmpdir(), 'mrag-web-'));
 const PIXEL = 'data:image/gif;base64,R0lGODlhAQABAIAAAP///wAAACH5BAEAAAAALAAAAAABAAEAAAICRAEAOw==';
 let embedder: Embedder;
-let server: http.Server;
+let server: TestHttpServer;
 let base: string;
-const requested: string[] = [];
 const files: Record<string, { type: string; body: Buffer }> = {};
 
 /** A distinct picture per name (colour + stripes), so that each figure's pixels can be told apart. */
@@ -62,19 +60,16 @@ beforeAll(async () => {
       <img src="${PIXEL}" alt="Placeholder whose script never ran">
       </body></html>`),
   };
-  server = http.createServer((req, res) => {
-    requested.push(req.url ?? '');
+  server = await startTestHttpServer((req, res) => {
     const file = files[req.url ?? ''];
     if (file) res.writeHead(200, { 'content-type': file.type }).end(file.body);
     else res.writeHead(404, { 'content-type': 'text/plain' }).end('not found');
   });
-  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
-  base = `http://127.0.0.1:${(server.address() as AddressInfo).port}`;
+  base = server.url;
 });
 
 afterAll(async () => {
-  server.closeAllConnections();
-  await new Promise((resolve) => server.close(resolve));
+  await server.close();
   await embedder.close();
   rmSync(tmp, { recursive: true, force: true });
 });
@@ -112,8 +107,8 @@ describe('a page served over HTTP', () => {
       ['hidden in the page (hidden / display:none)', 'shown at 1×1 px, below the 32 px minimum (icon, spacer or tracking pixel)', 'shown at 1×1 px, below the 32 px minimum (icon, spacer or tracking pixel)'].sort(),
     );
     // The tracking pixel was judged by its declared size and never downloaded; neither was the hidden image.
-    expect(requested.some((r) => r.includes('p.gif') || r.includes('hidden.png'))).toBe(false);
-    expect(requested).not.toContain('/img/small.png');
+    expect(server.requested.some((r) => r.includes('p.gif') || r.includes('hidden.png'))).toBe(false);
+    expect(server.requested).not.toContain('/img/small.png');
   });
 });
 

@@ -3,8 +3,6 @@
  * the run continues, and nothing already indexed is lost.
  */
 import { closeSync, mkdirSync, mkdtempSync, openSync, rmSync, writeFileSync, ftruncateSync } from 'node:fs';
-import http from 'node:http';
-import type { AddressInfo } from 'node:net';
 import os from 'node:os';
 import path from 'node:path';
 import sharp from 'sharp';
@@ -15,31 +13,30 @@ import { createEmbedder, type Embedder } from '../../../src/rag/embed/embedder.j
 import { ingest, type IngestSummary } from '../../../src/rag/ingest/ingest.js';
 import { openKnowledgeBase } from '../../../src/rag/knowledge-base.js';
 import { buildPdf, image, pattern, textLines } from '../../helpers/pdf-builder.js';
+import { startTestHttpServer, type TestHttpServer } from '../../helpers/http-server.js';
 
 const FIXTURE = path.resolve('test/fixtures/clip-tiny');
 const logger = createLogger({ level: 'silent' });
 const tmp = mkdtempSync(path.join(os.tmpdir(), 'mrag-bad-'));
 let embedder: Embedder;
-let server: http.Server;
+let server: TestHttpServer;
 let base: string;
 let png: Buffer;
 
 beforeAll(async () => {
   embedder = await createEmbedder(FIXTURE);
   png = await sharp({ create: { width: 60, height: 40, channels: 3, background: '#2266aa' } }).png().toBuffer();
-  server = http.createServer((req, res) => {
+  server = await startTestHttpServer((req, res) => {
     if (req.url === '/ok.png') res.writeHead(200, { 'content-type': 'image/png' }).end(png);
     else if (req.url === '/not-image.png') res.writeHead(200, { 'content-type': 'text/html' }).end('<html>nope</html>');
     else if (req.url === '/slow.png') res.writeHead(200, { 'content-type': 'image/png' }).write(png.subarray(0, 10)); // then stalls
     else res.writeHead(404, { 'content-type': 'text/plain' }).end('not found');
   });
-  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
-  base = `http://127.0.0.1:${(server.address() as AddressInfo).port}`;
+  base = server.url;
 });
 
 afterAll(async () => {
-  server.closeAllConnections();
-  await new Promise((resolve) => server.close(resolve));
+  await server.close();
   await embedder.close();
   rmSync(tmp, { recursive: true, force: true });
 });
