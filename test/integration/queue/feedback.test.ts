@@ -1,3 +1,5 @@
+import { execFile } from 'node:child_process';
+import { promisify } from 'node:util';
 import { afterAll, describe, expect, it } from 'vitest';
 import { answerToRemember, createFeedbackStore } from '../../../src/queue/feedback.js';
 import { closeRedisConnection, createRedisConnection } from '../../../src/queue/redis.js';
@@ -37,6 +39,19 @@ describe('feedback store', () => {
     expect(all[0]).toMatchObject({ platform: 'slack', answer: answer.text, level: 3, sources: [{ title: 'How it works', source: 'data/articles/how.md' }], figures: [{ id: 'd#f0', caption: 'The architecture' }] });
     // Figure paths are machine-specific and not kept.
     expect(JSON.stringify(all)).not.toContain('/abs/fig.png');
+  });
+
+  it('`mrag feedback export` prints every rating as one JSON line, oldest first, and filters by rating', async () => {
+    const env = { ...process.env, REDIS_URL: config.redis.url, REDIS_PREFIX: config.redis.prefix, LOG_LEVEL: 'silent' };
+    const run = promisify(execFile);
+    const all = (await run(process.execPath, ['bin/mrag.js', 'feedback', 'export'], { env })).stdout.trim().split('\n').map((l) => JSON.parse(l) as { userId: string; rating: string; question: string });
+    expect(all.map((e) => [e.userId, e.rating])).toEqual([
+      ['U1', 'up'],
+      ['U2', 'down'],
+    ]);
+    expect(all[0]!.question).toBe('how does the worker reply?');
+    const down = (await run(process.execPath, ['bin/mrag.js', 'feedback', 'export', '--rating', 'down'], { env })).stdout.trim().split('\n');
+    expect(down.map((l) => (JSON.parse(l) as { userId: string }).userId)).toEqual(['U2']);
   });
 
   it('refuses a click on an unknown or expired answer', async () => {
